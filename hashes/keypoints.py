@@ -1,0 +1,69 @@
+"""Local features (OpenCV ORB) that let the matcher verify geometry.
+
+Perceptual hashes say two images look alike; keypoints say where one sits inside
+the other, which is what survives heavy crops and what tells a copy from a second
+photograph of the same scene. Coordinates are stored in full-resolution pixels of
+the image they came from, so they are independent of the working size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from hashes.decode import DecodedImage
+
+DESCRIPTOR_BYTES = 32
+MIN_SIDE = 48
+"""ORB needs room for its 31-pixel patches on at least one pyramid level."""
+_CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
+"""Local contrast equalisation first: dark or hazy photographs otherwise give ORB's
+fixed FAST threshold nothing to detect, and copies with changed contrast detect alike."""
+_RECORD = np.dtype([("xy", np.float32, 2), ("descriptor", np.uint8, DESCRIPTOR_BYTES)])
+
+
+@dataclass(frozen=True)
+class Keypoints:
+    points: np.ndarray
+    """N x 2 float32, (x, y) in full-resolution pixels."""
+    descriptors: np.ndarray
+    """N x 32 uint8 ORB descriptors."""
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def to_bytes(self) -> bytes:
+        records = np.empty(len(self), dtype=_RECORD)
+        records["xy"] = self.points
+        records["descriptor"] = self.descriptors
+        return records.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Keypoints:
+        records = np.frombuffer(data, dtype=_RECORD)
+        return cls(points=records["xy"].copy(), descriptors=records["descriptor"].copy())
+
+
+def extract_keypoints(image: DecodedImage, max_points: int = 1000, mirrored: bool = False) -> Keypoints:
+    """ORB keypoints of the working copy; `mirrored` describes the left-right flip
+    (ORB descriptors are not mirror-invariant) but reports points in the unflipped frame."""
+    if min(image.pixels.shape[:2]) < MIN_SIDE:
+        return _no_keypoints()
+    grey = _CLAHE.apply(cv2.cvtColor(image.pixels, cv2.COLOR_RGB2GRAY))
+    if mirrored:
+        grey = np.ascontiguousarray(grey[:, ::-1])
+    orb = cv2.ORB_create(nfeatures=max_points, scaleFactor=1.2, nlevels=8, edgeThreshold=15, patchSize=31, fastThreshold=10)
+    found, descriptors = orb.detectAndCompute(grey, None)
+    if descriptors is None or not found:
+        return _no_keypoints()
+    points = np.array([kp.pt for kp in found], dtype=np.float32)
+    if mirrored:
+        points[:, 0] = (grey.shape[1] - 1) - points[:, 0]
+    points /= image.scale
+    return Keypoints(points=points, descriptors=descriptors)
+
+
+def _no_keypoints() -> Keypoints:
+    return Keypoints(np.zeros((0, 2), np.float32), np.zeros((0, DESCRIPTOR_BYTES), np.uint8))

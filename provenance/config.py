@@ -1,0 +1,35 @@
+"""Settings, read once from `PROVENANCE_*` environment variables; nothing else reads the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hashes import DecodeLimits
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PROVENANCE_")
+
+    home: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("provenance")))
+    """Folder holding the SQLite database and the working copies of originals."""
+    database_url: str | None = None
+    """SQLAlchemy URL; defaults to SQLite inside `home`."""
+    max_bytes: int = 64 * 2**20
+    max_pixels: int = 120_000_000
+    working_size: int = 1024
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'provenance.db'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.home / "originals"
+
+    @property
+    def decode_limits(self) -> DecodeLimits:
+        return DecodeLimits(max_bytes=self.max_bytes, max_pixels=self.max_pixels, working_size=self.working_size)

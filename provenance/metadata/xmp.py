@@ -1,0 +1,85 @@
+"""XMP through defusedxml (XMP arrives from untrusted files: no entity expansion)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+
+from defusedxml import ElementTree as SafeElementTree
+from defusedxml.common import DefusedXmlException
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+PREFIXES = {
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://ns.adobe.com/photoshop/1.0/": "photoshop",
+    "http://ns.adobe.com/xap/1.0/mm/": "xmpMM",
+    "http://ns.adobe.com/xap/1.0/": "xmp",
+    "http://ns.adobe.com/xap/1.0/rights/": "xmpRights",
+    "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/": "Iptc4xmpCore",
+    "http://iptc.org/std/Iptc4xmpExt/2008-02-29/": "Iptc4xmpExt",
+    "http://ns.adobe.com/exif/1.0/": "exif",
+    "http://ns.adobe.com/tiff/1.0/": "tiff",
+    "http://ns.adobe.com/exif/1.0/aux/": "aux",
+}
+_PACKET = re.compile(rb"<x:xmpmeta.*?</x:xmpmeta>", re.DOTALL)
+
+
+def find_xmp_packet(info_xmp: bytes | str | None, data: bytes) -> bytes | None:
+    """The packet Pillow found, else the first `x:xmpmeta` element in the file's bytes."""
+    if isinstance(info_xmp, str):
+        return info_xmp.encode("utf-8")
+    if info_xmp:
+        return info_xmp
+    match = _PACKET.search(data)
+    return match.group(0) if match else None
+
+
+def read_xmp(packet: bytes) -> tuple[dict[str, list[str]], str | None]:
+    """Properties as `prefix:Name` -> values, and an error message if the packet is unreadable."""
+    try:
+        root = SafeElementTree.fromstring(_as_utf8(packet))
+    except (ElementTree.ParseError, DefusedXmlException, ValueError) as exc:
+        return {}, f"XMP could not be read: {exc}"
+    properties: dict[str, list[str]] = {}
+    for description in root.iter(f"{{{RDF}}}Description"):
+        for attribute, value in description.attrib.items():
+            name = _qualified(attribute)
+            if name and value.strip():
+                properties.setdefault(name, []).append(value.strip())
+        for child in description:
+            name = _qualified(child.tag)
+            if name:
+                values = _values(child)
+                if values:
+                    properties.setdefault(name, []).extend(values)
+    return properties, None
+
+
+def _as_utf8(packet: bytes) -> bytes:
+    """XMP may be UTF-16 or UTF-32 without a declaration; re-encode so expat reads it."""
+    for encoding in ("utf-8", "utf-16-be", "utf-16-le", "utf-32-be", "utf-32-le"):
+        try:
+            text = packet.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "<" in text[:64]:
+            text = re.sub(r"^\ufeff?<\?xml[^>]*\?>", "", text.lstrip("\ufeff"))
+            return text.encode("utf-8")
+    return packet
+
+
+def _qualified(tag: str) -> str | None:
+    if not tag.startswith("{"):
+        return None
+    namespace, _, local = tag[1:].partition("}")
+    if namespace == RDF:
+        return None
+    return f"{PREFIXES.get(namespace, namespace)}:{local}"
+
+
+def _values(element: ElementTree.Element) -> list[str]:
+    items = element.findall(f"./{{{RDF}}}*/{{{RDF}}}li")
+    if items:
+        return [item.text.strip() for item in items if item.text and item.text.strip()]
+    text = (element.text or "").strip()
+    return [text] if text and len(element) == 0 else []

@@ -1,0 +1,87 @@
+"""The report: a stable contract read by people, the web page and other tools."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from provenance.metadata import ImageMetadata, MetadataChange
+
+Verdict = Literal["identical", "copy", "altered", "composite", "related", "unknown"]
+Edit = Literal[
+    "recompressed",
+    "format_changed",
+    "resized",
+    "cropped",
+    "mirrored",
+    "rotated",
+    "color_adjusted",
+    "greyscale",
+    "metadata_stripped",
+]
+
+
+class InputInfo(BaseModel):
+    path: str
+    sha256: str | None = None
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class ReferenceSummary(BaseModel):
+    id: int
+    external_id: str
+    source: str
+    credit: str | None = None
+    byline: str | None = None
+    captured_at: str | None = None
+    headline: str | None = None
+    caption: str | None = None
+    width: int
+    height: int
+
+
+class Transform(BaseModel):
+    """Where the checked image sits in the original."""
+
+    crop_box: list[int] = Field(description="[x, y, w, h] of the original that the copy shows, in its pixels")
+    visible_fraction: float = Field(description="Share of the original's area the copy shows")
+    scale: float = Field(description="Copy pixels per original pixel")
+    rotation: float = Field(description="Degrees the original was turned clockwise")
+    mirrored: bool
+    inliers: int = Field(description="Keypoint matches consistent with the transform")
+
+
+class Region(BaseModel):
+    bbox: list[int] = Field(description="[x, y, w, h] in the checked image's pixels")
+
+
+class Match(BaseModel):
+    reference: ReferenceSummary
+    distances: dict[str, int] = Field(description="Hamming distances per hash algorithm (closest rotation/mirror)")
+    verified: bool = Field(description="Keypoint geometry confirms the same photograph")
+    transform: Transform | None = None
+    edits: list[Edit] = Field(default_factory=list)
+    regions: list[Region] = Field(default_factory=list)
+    metadata_diff: list[MetadataChange] = Field(default_factory=list)
+
+
+class CheckReport(BaseModel):
+    input: InputInfo
+    verdict: Verdict
+    confidence: float
+    reasons: list[str]
+    matches: list[Match] = Field(default_factory=list)
+    metadata: ImageMetadata
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorReport(BaseModel):
+    input: InputInfo
+    error: ErrorInfo

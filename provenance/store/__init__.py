@@ -1,0 +1,7 @@
+"""Persistence: the SQL schema, the database session factory and the blob folder."""
+
+from provenance.store.blobs import BlobStore
+from provenance.store.database import dispose, open_database
+from provenance.store.schema import DEFAULT_SOURCE, Fingerprint, Reference
+
+__all__ = ["DEFAULT_SOURCE", "BlobStore", "Fingerprint", "Reference", "dispose", "open_database"]

@@ -1,0 +1,51 @@
+"""The SQL schema (SQLAlchemy 2). Works the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+DEFAULT_SOURCE = "unattributed"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Reference(Base):
+    """A known original: its identity, where it came from and its metadata."""
+
+    __tablename__ = "references"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_reference_source_external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    external_id: Mapped[str] = mapped_column(String(255), index=True)
+    source: Mapped[str] = mapped_column(String(255), index=True, default=DEFAULT_SOURCE)
+    filename: Mapped[str] = mapped_column(String(1024))
+    format: Mapped[str] = mapped_column(String(16))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    has_pixels: Mapped[bool] = mapped_column(default=True)
+    """False when only fingerprints were kept (the agency keeps the pixels)."""
+    image_metadata: Mapped[dict] = mapped_column("metadata", JSON)
+    ingested_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: datetime.now(timezone.utc)
+    )
+    fingerprints: Mapped[list[Fingerprint]] = relationship(
+        back_populates="reference", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Fingerprint(Base):
+    """One algorithm's value for one reference (a perceptual hash, or packed keypoints)."""
+
+    __tablename__ = "fingerprints"
+
+    reference_id: Mapped[int] = mapped_column(ForeignKey("references.id", ondelete="CASCADE"), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    reference: Mapped[Reference] = relationship(back_populates="fingerprints")
