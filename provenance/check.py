@@ -10,7 +10,7 @@ from provenance.candidates import Candidate, find_candidates
 from provenance.edits import colour_edits, describe_transform, global_edits
 from provenance.errors import ProvenanceError
 from provenance.library import Library, reference_metadata
-from provenance.match import Alignment, align
+from provenance.match import Alignment, align_either_way
 from provenance.metadata import ImageMetadata, compare_metadata, extract_metadata
 from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo, Match, ReferenceSummary
 from provenance.store import Reference
@@ -50,7 +50,7 @@ def check_bytes(library: Library, data: bytes, path: str) -> CheckReport:
 
 
 class _QueryFeatures:
-    """The checked image's keypoints; the mirrored set is extracted only when needed."""
+    """The checked image's keypoints; the mirrored set is extracted only once a candidate needs it."""
 
     def __init__(self, fingerprints: Fingerprints) -> None:
         self.fingerprints = fingerprints
@@ -61,9 +61,7 @@ class _QueryFeatures:
 
     def align(self, reference_keypoints: Keypoints, reference: Reference) -> Alignment | None:
         size = (reference.width, reference.height)
-        return align(self.fingerprints.keypoints, reference_keypoints, size) or align(
-            self.mirrored, reference_keypoints, size
-        )
+        return align_either_way(self.fingerprints.keypoints, self.mirrored, reference_keypoints, size)
 
 
 def _verify(library: Library, query: _QueryFeatures, metadata: ImageMetadata, candidate: Candidate) -> Match | None:

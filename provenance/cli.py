@@ -1,0 +1,290 @@
+"""The `provenance` command: argument parsing, progress, output and exit codes.
+
+Every command calls the same domain services the HTTP API calls. Exit codes:
+0 all inputs processed, 1 some inputs could not be processed, 2 bad usage or setup.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from contextlib import contextmanager
+from collections.abc import Iterator
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from provenance.bench import run_bench
+from provenance.check import check_file
+from provenance.config import Settings
+from provenance.errors import InvalidInput, ProvenanceError
+from provenance.inputs import iter_files, read_sidecar
+from provenance.library import Library, ReferenceDetails, reference_metadata
+from provenance.report import CheckReport, ErrorReport
+from provenance.store import Reference
+
+app = typer.Typer(help="Find the agency original of a photograph and say how a copy differs.", no_args_is_help=True)
+references_app = typer.Typer(help="See and manage the library of originals.", no_args_is_help=True)
+app.add_typer(references_app, name="references")
+
+out = Console(width=shutil.get_terminal_size((160, 40)).columns)
+"""Rich assumes 80 columns when stdout is not a terminal; reports read better wider."""
+err = Console(stderr=True)
+
+EXIT_PARTIAL = 1
+EXIT_USAGE = 2
+
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON Lines on stdout, one object per input.")]
+
+
+@contextmanager
+def _library() -> Iterator[Library]:
+    try:
+        library = Library(Settings())
+    except ValidationError as exc:
+        _fail(f"invalid PROVENANCE_* setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+    except SQLAlchemyError as exc:
+        _fail(f"cannot open the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+    try:
+        yield library
+    finally:
+        library.close()
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _progress(total: int, label: str, enabled: bool) -> Iterator:
+    if not (enabled and err.is_terminal):
+        yield lambda: None
+        return
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda: progress.advance(task)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Image files and folders (walked recursively).")],
+    source: Annotated[str | None, typer.Option(help="Agency or collection, e.g. AFP.")] = None,
+    external_id: Annotated[
+        str | None, typer.Option(help="The agency's ID for a single file (default: the file's stem or its sidecar).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add originals to the library. Idempotent: the same bytes twice add nothing.
+
+    A sidecar `photo.jpg.json` may state external_id, source, credit, byline, caption,
+    headline, captured_at, city, country and copyright; options override it.
+    """
+    files = list(iter_files(paths))
+    if external_id and len(files) != 1:
+        _fail("--external-id names one file; use sidecar files for many")
+    counts = {"added": 0, "exists": 0, "error": 0}
+    with _library() as library, _progress(len(files), "Ingesting", not as_json) as advance:
+        for path in files:
+            line = _ingest_one(library, path, source, external_id)
+            counts[line["status"]] += 1
+            if as_json:
+                _print_json_line(line)
+            elif line["status"] == "error":
+                err.print(f"[red]skipped[/] {path}: {line['error']['message']}", highlight=False)
+            advance()
+    if not as_json:
+        err.print(
+            f"{counts['added']} added, {counts['exists']} already in the library, {counts['error']} failed.",
+            highlight=False,
+        )
+    if counts["error"]:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _ingest_one(library: Library, path: str, source: str | None, external_id: str | None) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        details = read_sidecar(path) or ReferenceDetails()
+        overrides = {k: v for k, v in {"source": source, "external_id": external_id}.items() if v}
+        outcome = library.ingest(data, path, details.model_copy(update=overrides))
+    except OSError as exc:
+        return {"path": path, "status": "error", "error": {"code": "unreadable", "message": exc.strerror or str(exc)}}
+    except ProvenanceError as exc:
+        return {"path": path, "status": "error", "error": {"code": exc.code, "message": str(exc)}}
+    status = "added" if outcome.created else "exists"
+    return {"path": path, "status": status, "reference": _reference_json(outcome.reference)}
+
+
+@app.command()
+def check(
+    paths: Annotated[list[str], typer.Argument(help="Image files and folders to check.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Check images against the library: one report per input, in input order."""
+    files = list(iter_files(paths))
+    reports: list[CheckReport | ErrorReport] = []
+    with _library() as library, _progress(len(files), "Checking", not as_json) as advance:
+        for path in files:
+            report = check_file(library, path)
+            reports.append(report)
+            if as_json:
+                _print_json_line(report.model_dump(mode="json"))
+            advance()
+    if not as_json:
+        _print_reports(reports)
+    if any(isinstance(r, ErrorReport) for r in reports):
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _print_reports(reports: list[CheckReport | ErrorReport]) -> None:
+    table = Table(title="Checks", show_lines=True)
+    for column in ("File", "Verdict", "Confidence", "Original", "Edits", "Why"):
+        table.add_column(column, overflow="fold")
+    for report in reports:
+        if isinstance(report, ErrorReport):
+            table.add_row(report.input.path, "[red]error[/]", "", "", "", report.error.message)
+            continue
+        best = report.matches[0] if report.matches else None
+        original = f"{best.reference.external_id} ({best.reference.source})" if best else ""
+        table.add_row(
+            report.input.path,
+            report.verdict,
+            f"{report.confidence:.2f}",
+            original,
+            ", ".join(best.edits) if best else "",
+            " ".join(report.reasons),
+        )
+    out.print(table)
+
+
+@references_app.command("list")
+def references_list(
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """List originals in the library."""
+    with _library() as library:
+        references = library.list(source=source, limit=limit, offset=offset)
+        total = library.count(source=source)
+    if as_json:
+        for reference in references:
+            _print_json_line(_reference_json(reference))
+        return
+    table = Table(title=f"References {offset + 1}-{offset + len(references)} of {total}")
+    for column in ("ID", "External ID", "Source", "Credit", "Captured", "Size", "Ingested"):
+        table.add_column(column, overflow="fold")
+    for reference in references:
+        metadata = reference_metadata(reference)
+        table.add_row(
+            str(reference.id),
+            reference.external_id,
+            reference.source,
+            metadata.credit or "",
+            metadata.captured_at or "",
+            f"{reference.width}x{reference.height}",
+            reference.ingested_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    out.print(table)
+
+
+@references_app.command("show")
+def references_show(reference_id: int) -> None:
+    """Show one original with all its metadata, as JSON."""
+    with _library() as library:
+        reference = _get(library, reference_id)
+    out.print_json(json.dumps(_reference_json(reference, full=True)))
+
+
+@references_app.command("delete")
+def references_delete(
+    reference_id: int,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove an original, its fingerprints and its working copy."""
+    with _library() as library:
+        reference = _get(library, reference_id)
+        if not yes and not typer.confirm(f"Delete {reference.external_id} ({reference.source})?"):
+            raise typer.Exit(EXIT_PARTIAL)
+        library.delete(reference_id)
+    err.print(f"Deleted reference {reference_id} ({reference.external_id}).", highlight=False)
+
+
+def _get(library: Library, reference_id: int) -> Reference:
+    try:
+        return library.get(reference_id)
+    except ProvenanceError as exc:
+        _fail(str(exc), EXIT_PARTIAL)
+        raise
+
+
+@app.command()
+def bench(
+    paths: Annotated[list[str], typer.Argument(help="Image files or folders to time.")],
+    limit: Annotated[int, typer.Option(min=1, help="At most this many files.")] = 1000,
+) -> None:
+    """Time ingest and check next to a plain decode of the same files, in one run."""
+    files = list(iter_files(paths))[:limit]
+    if not files:
+        _fail("no files to time")
+    try:
+        timings = run_bench(files)
+    except (OSError, InvalidInput) as exc:
+        _fail(f"cannot time these files: {exc}")
+    table = Table(title=f"{len(files)} images, one process")
+    for column in ("Step", "Images/s", "ms/image", "vs plain decode"):
+        table.add_column(column, justify="right")
+    baseline = timings[0].per_image_ms
+    for timing in timings:
+        table.add_row(
+            timing.name,
+            f"{timing.images_per_second:.1f}",
+            f"{timing.per_image_ms:.0f}",
+            f"{timing.per_image_ms / baseline:.2f}x",
+        )
+    out.print(table)
+
+
+def _print_json_line(data: dict) -> None:
+    """One JSON object per line, unwrapped, straight to stdout (machines read this)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _reference_json(reference: Reference, full: bool = False) -> dict:
+    metadata = reference_metadata(reference)
+    data = {
+        "id": reference.id,
+        "external_id": reference.external_id,
+        "source": reference.source,
+        "sha256": reference.sha256,
+        "filename": reference.filename,
+        "format": reference.format,
+        "width": reference.width,
+        "height": reference.height,
+        "credit": metadata.credit,
+        "byline": metadata.byline,
+        "captured_at": metadata.captured_at,
+        "ingested_at": reference.ingested_at.isoformat(),
+    }
+    if full:
+        data["metadata"] = metadata.model_dump(mode="json")
+    return data
+
+
+def main() -> None:
+    app(prog_name="provenance")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The library on the embedded default (SQLite + folder) and, when configured, PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from provenance.config import Settings
+from provenance.errors import Conflict, InvalidInput, NotFound
+from provenance.library import Library, ReferenceDetails
+from tests.conftest import COPIES, MALFORMED, ORIGINALS, POSTGRES_URL
+
+DUNE = ORIGINALS / "Dune.jpg"
+
+
+def _fresh_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text('DROP TABLE IF EXISTS fingerprints, "references" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_library(request, tmp_path):
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("PROVENANCE_TEST_POSTGRES_URL is not set (make test sets it)")
+        _fresh_postgres(POSTGRES_URL)
+        settings = Settings(home=tmp_path / "home", database_url=POSTGRES_URL)
+    else:
+        settings = Settings(home=tmp_path / "home")
+    library = Library(settings)
+    yield library
+    library.close()
+
+
+def test_ingest_is_idempotent_by_sha256(any_library: Library) -> None:
+    first = any_library.ingest(DUNE.read_bytes(), str(DUNE))
+    again = any_library.ingest(DUNE.read_bytes(), "elsewhere/other-name.jpg")
+    assert first.created and not again.created
+    assert again.reference.id == first.reference.id
+    assert any_library.count() == 1
+
+
+def test_external_id_defaults_to_the_file_stem_and_details_override(any_library: Library) -> None:
+    plain = any_library.ingest(DUNE.read_bytes(), str(DUNE)).reference
+    assert (plain.external_id, plain.source) == ("Dune", "unattributed")
+    details = ReferenceDetails(external_id="AFP-123", source="AFP", credit="AFP / Jane Doe")
+    wood = any_library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg", details).reference
+    assert (wood.external_id, wood.source) == ("AFP-123", "AFP")
+    assert wood.image_metadata["credit"] == "AFP / Jane Doe"
+    assert wood.image_metadata["camera_model"], "metadata the file carries is kept beside the stated fields"
+
+
+def test_an_external_id_is_unique_within_a_source(any_library: Library) -> None:
+    any_library.ingest(DUNE.read_bytes(), "x.jpg", ReferenceDetails(external_id="ID-1", source="AP"))
+    with pytest.raises(Conflict):
+        any_library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "y.jpg", ReferenceDetails(external_id="ID-1", source="AP"))
+    other_source = any_library.ingest(
+        (ORIGINALS / "Wood.jpg").read_bytes(), "y.jpg", ReferenceDetails(external_id="ID-1", source="Reuters")
+    )
+    assert other_source.created
+    assert any_library.count() == 2
+
+
+def test_bad_input_is_refused_and_nothing_stored_is_lost(any_library: Library) -> None:
+    any_library.ingest(DUNE.read_bytes(), str(DUNE))
+    for data in (b"", b"not an image", (MALFORMED / "truncated_jpeg.jpg").read_bytes()):
+        with pytest.raises(InvalidInput):
+            any_library.ingest(data, "bad.jpg")
+    assert [r.external_id for r in any_library.list()] == ["Dune"]
+
+
+def test_list_filters_by_source_and_pages(any_library: Library) -> None:
+    for index, path in enumerate(sorted(ORIGINALS.glob("*.jpg"))):
+        any_library.ingest(path.read_bytes(), str(path), ReferenceDetails(source="AP" if index % 2 else "AFP"))
+    assert any_library.count() == 4 and any_library.count(source="AP") == 2
+    assert [r.source for r in any_library.list(source="AFP")] == ["AFP", "AFP"]
+    first_page, second_page = any_library.list(limit=3), any_library.list(limit=3, offset=3)
+    assert len(first_page) == 3 and len(second_page) == 1
+
+
+def test_delete_removes_the_reference_its_fingerprints_and_working_copy(any_library: Library) -> None:
+    reference = any_library.ingest(DUNE.read_bytes(), str(DUNE)).reference
+    assert any_library.index("pdq").distance(reference.id, [b"\0" * 32]) is not None
+    blob = any_library.blobs.path(reference.sha256)
+    assert blob.exists()
+    any_library.delete(reference.id)
+    assert not blob.exists()
+    assert any_library.index("pdq").distance(reference.id, [b"\0" * 32]) is None
+    with pytest.raises(NotFound):
+        any_library.get(reference.id)
+    with pytest.raises(NotFound):
+        any_library.delete(reference.id)
+
+
+def test_indexes_follow_ingests_made_after_they_were_loaded(any_library: Library) -> None:
+    any_library.ingest(DUNE.read_bytes(), str(DUNE))
+    assert len(any_library.index("phash")) == 1
+    any_library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg")
+    assert len(any_library.index("phash")) == 2
+
+
+def test_sqlite_runs_in_wal_mode(library: Library, settings: Settings) -> None:
+    library.ingest((COPIES / "dune_half_q40.jpg").read_bytes(), "copy.jpg")
+    with library.sessions() as session:
+        assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert (settings.home / "provenance.db").exists()

@@ -1,0 +1,119 @@
+"""End to end through the installed `provenance` command, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import COPIES, MALFORMED, ORIGINALS
+
+PROVENANCE = [sys.executable, "-m", "provenance.cli"]
+
+
+def run(home: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None):
+    environment = {**os.environ, "PROVENANCE_HOME": str(home), "COLUMNS": "200", **(env or {})}
+    environment.pop("PROVENANCE_DATABASE_URL", None)
+    return subprocess.run(
+        [*PROVENANCE, *args], capture_output=True, text=True, env=environment, input=stdin, timeout=300
+    )
+
+
+def json_lines(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    result = run(tmp_path / "home", "ingest", str(ORIGINALS))
+    assert result.returncode == 0, result.stderr
+    assert "4 added, 0 already in the library, 0 failed." in result.stderr
+    return tmp_path / "home"
+
+
+def test_second_ingest_adds_nothing(home: Path) -> None:
+    result = run(home, "ingest", "--json", str(ORIGINALS))
+    lines = json_lines(result.stdout)
+    assert result.returncode == 0
+    assert [line["status"] for line in lines] == ["exists"] * 4
+    assert {line["reference"]["external_id"] for line in lines} == {"DEMO-0001", "DEMO-0002", "DEMO-0003", "DEMO-0004"}
+
+
+def test_ingest_reports_bad_files_skips_them_and_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    shutil.copy(MALFORMED / "truncated_jpeg.jpg", folder / "a_broken.jpg")
+    (folder / "b_empty.jpg").write_bytes(b"")
+    shutil.copy(ORIGINALS / "Dune.jpg", folder / "c_dune.jpg")
+    result = run(tmp_path / "home", "ingest", "--json", str(folder))
+    lines = json_lines(result.stdout)
+    assert result.returncode == 1
+    assert [line["status"] for line in lines] == ["error", "error", "added"]
+    assert lines[0]["error"]["code"] == "corrupt_image" and lines[1]["error"]["code"] == "corrupt_image"
+    assert lines[2]["reference"]["external_id"] == "c_dune"
+
+
+def test_external_id_option_and_source(tmp_path: Path) -> None:
+    result = run(tmp_path / "home", "ingest", "--json", "--source", "AFP", "--external-id", "AFP_123", str(ORIGINALS / "Wood.jpg"))
+    reference = json_lines(result.stdout)[0]["reference"]
+    assert (reference["external_id"], reference["source"]) == ("AFP_123", "AFP")
+    refused = run(tmp_path / "home", "ingest", "--external-id", "X", str(ORIGINALS))
+    assert refused.returncode == 2 and "--external-id names one file" in refused.stderr
+
+
+def test_check_json_lines_in_input_order_with_errors(home: Path) -> None:
+    inputs = [
+        COPIES / "dune_half_q40.jpg",
+        ORIGINALS / "Dune.jpg",
+        MALFORMED / "truncated_jpeg.jpg",
+        COPIES / "storm_not_in_library.jpg",
+        COPIES / "ladybird_mirrored.webp",
+    ]
+    result = run(home, "check", "--json", *map(str, inputs))
+    reports = json_lines(result.stdout)
+    assert result.returncode == 1, "an unreadable input makes the exit code non-zero"
+    assert [r["input"]["path"] for r in reports] == [str(p) for p in inputs]
+    assert [r.get("verdict") for r in reports] == ["copy", "identical", None, "unknown", "copy"]
+    assert reports[2]["error"]["code"] == "corrupt_image" and "verdict" not in reports[2]
+    assert reports[0]["matches"][0]["reference"]["external_id"] == "DEMO-0001"
+    for key in ("input", "verdict", "confidence", "reasons", "matches", "metadata"):
+        assert key in reports[0]
+    match = reports[0]["matches"][0]
+    for key in ("reference", "distances", "edits", "regions", "metadata_diff", "transform"):
+        assert key in match
+
+
+def test_check_all_good_exits_zero_and_prints_a_table(home: Path) -> None:
+    result = run(home, "check", str(COPIES / "elephants.png"), str(COPIES / "wood_rotated_grey.jpg"))
+    assert result.returncode == 0, result.stderr
+    assert "DEMO-0002" in result.stdout and "DEMO-0004" in result.stdout and "copy" in result.stdout
+
+
+def test_references_list_show_delete(home: Path) -> None:
+    listed = json_lines(run(home, "references", "list", "--json").stdout)
+    assert len(listed) == 4
+    dune = next(r for r in listed if r["external_id"] == "DEMO-0001")
+    shown = json.loads(run(home, "references", "show", str(dune["id"])).stdout)
+    assert shown["metadata"]["caption"] == "Sand dunes at dusk." and shown["source"] == "Demo Wire"
+    assert run(home, "references", "delete", str(dune["id"]), stdin="n\n").returncode == 1
+    assert run(home, "references", "delete", "--yes", str(dune["id"])).returncode == 0
+    assert len(json_lines(run(home, "references", "list", "--json").stdout)) == 3
+    missing = run(home, "references", "show", str(dune["id"]))
+    assert missing.returncode == 1 and "no reference" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_bad_settings_give_a_message_not_a_traceback(tmp_path: Path) -> None:
+    result = run(tmp_path / "home", "check", str(COPIES / "elephants.png"), env={"PROVENANCE_MAX_BYTES": "lots"})
+    assert result.returncode == 2
+    assert "PROVENANCE_" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_byte_cap_is_a_clear_error(home: Path) -> None:
+    result = run(home, "check", "--json", str(COPIES / "elephants.png"), env={"PROVENANCE_MAX_BYTES": "1000"})
+    report = json_lines(result.stdout)[0]
+    assert result.returncode == 1 and report["error"]["code"] == "limit_exceeded"
