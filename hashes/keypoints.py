@@ -61,7 +61,7 @@ def extract_keypoints(image: DecodedImage, max_points: int = 1000, mirrored: boo
     points = np.array([kp.pt for kp in found], dtype=np.float32)
     if mirrored:
         points[:, 0] = (grey.shape[1] - 1) - points[:, 0]
-    points /= image.scale
+    points = (points + 0.5) / image.scale - 0.5
     return Keypoints(points=points, descriptors=descriptors)
 
 

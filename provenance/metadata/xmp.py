@@ -21,7 +21,13 @@ PREFIXES = {
     "http://ns.adobe.com/tiff/1.0/": "tiff",
     "http://ns.adobe.com/exif/1.0/aux/": "aux",
 }
-_PACKET = re.compile(rb"<x:xmpmeta.*?</x:xmpmeta>", re.DOTALL)
+_PACKET_START, _PACKET_END = b"<x:xmpmeta", b"</x:xmpmeta>"
+_BYTE_ORDERS = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
 
 
 def find_xmp_packet(info_xmp: bytes | str | None, data: bytes) -> bytes | None:
@@ -30,8 +36,9 @@ def find_xmp_packet(info_xmp: bytes | str | None, data: bytes) -> bytes | None:
         return info_xmp.encode("utf-8")
     if info_xmp:
         return info_xmp
-    match = _PACKET.search(data)
-    return match.group(0) if match else None
+    start = data.find(_PACKET_START)
+    end = data.find(_PACKET_END, start) if start >= 0 else -1
+    return data[start : end + len(_PACKET_END)] if end >= 0 else None
 
 
 def read_xmp(packet: bytes) -> tuple[dict[str, list[str]], str | None]:
@@ -56,16 +63,21 @@ def read_xmp(packet: bytes) -> tuple[dict[str, list[str]], str | None]:
 
 
 def _as_utf8(packet: bytes) -> bytes:
-    """XMP may be UTF-16 or UTF-32 without a declaration; re-encode so expat reads it."""
-    for encoding in ("utf-8", "utf-16-be", "utf-16-le", "utf-32-be", "utf-32-le"):
-        try:
-            text = packet.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "<" in text[:64]:
-            text = re.sub(r"^\ufeff?<\?xml[^>]*\?>", "", text.lstrip("\ufeff"))
-            return text.encode("utf-8")
-    return packet
+    """XMP may be UTF-16 or UTF-32 without a declaration: tell the encoding from the
+    byte pattern of its first `<` and re-encode, so the parser always sees UTF-8."""
+    body = packet.removeprefix(b"\xef\xbb\xbf")
+    for bom, encoding in ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le")):
+        if body.startswith(bom):
+            return _reencode(body[len(bom) :], encoding)
+    for pattern, encoding in _BYTE_ORDERS:
+        if body.startswith(pattern):
+            return _reencode(body, encoding)
+    return body
+
+
+def _reencode(body: bytes, encoding: str) -> bytes:
+    text = body.decode(encoding, errors="replace").lstrip("\ufeff")
+    return re.sub(r"^<\?xml[^>]*\?>", "", text).encode("utf-8")
 
 
 def _qualified(tag: str) -> str | None:

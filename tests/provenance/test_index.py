@@ -1,0 +1,84 @@
+"""HammingIndex: brute-force nearest neighbours over packed codes."""
+
+from __future__ import annotations
+
+from provenance.index import HammingIndex, Hit
+
+
+def _code(*bits: int, length: int = 2) -> bytes:
+    """A `length`-byte code with the given bit positions set (bit 0 is the most significant)."""
+    value = sum(1 << (8 * length - 1 - bit) for bit in bits)
+    return value.to_bytes(length, "big")
+
+
+def _index() -> HammingIndex:
+    index = HammingIndex(bits=16)
+    index.add(1, _code())  # 0 bits set
+    index.add(2, _code(0, 1, 2))  # 3 bits
+    index.add(3, _code(*range(8)))  # 8 bits
+    return index
+
+
+def test_empty_index() -> None:
+    index = HammingIndex(bits=16)
+    assert len(index) == 0
+    assert index.search([_code()], max_distance=16, limit=10) == []
+    assert index.distance(1, [_code()]) is None
+
+
+def test_add_and_add_many() -> None:
+    index = HammingIndex(bits=16)
+    index.add(7, _code(3))
+    index.add_many([8, 9], [_code(4), _code(5)])
+    index.add_many([], [])
+    assert len(index) == 3
+    assert index.distance(9, [_code(5)]) == 0
+
+
+def test_search_is_sorted_by_distance() -> None:
+    hits = _index().search([_code()], max_distance=16, limit=10)
+    assert hits == [Hit(1, 0, 0), Hit(2, 3, 0), Hit(3, 8, 0)]
+
+
+def test_search_respects_max_distance_inclusively() -> None:
+    index = _index()
+    assert [hit.reference_id for hit in index.search([_code()], max_distance=3, limit=10)] == [1, 2]
+    assert [hit.reference_id for hit in index.search([_code()], max_distance=2, limit=10)] == [1]
+
+
+def test_search_respects_limit() -> None:
+    assert [hit.reference_id for hit in _index().search([_code()], max_distance=16, limit=2)] == [1, 2]
+    assert _index().search([_code()], max_distance=16, limit=0) == []
+
+
+def test_search_keeps_the_closest_variant_per_reference() -> None:
+    index = HammingIndex(bits=16)
+    index.add(1, _code(0, 1, 2, 3))
+    index.add(2, _code(*range(8, 16)))
+    queries = [_code(), _code(*range(8, 15)), _code(*range(6))]
+    hits = index.search(queries, max_distance=16, limit=10)
+    assert hits == [Hit(reference_id=2, distance=1, variant=1), Hit(reference_id=1, distance=2, variant=2)]
+
+
+def test_distance_is_the_closest_of_the_queries() -> None:
+    index = _index()
+    assert index.distance(3, [_code(), _code(*range(6))]) == 2
+    assert index.distance(3, []) is None
+    assert index.distance(99, [_code()]) is None
+
+
+def test_remove() -> None:
+    index = _index()
+    index.remove(2)
+    assert len(index) == 2
+    assert index.distance(2, [_code()]) is None
+    assert [hit.reference_id for hit in index.search([_code(0, 1, 2)], max_distance=16, limit=10)] == [1, 3]
+    index.remove(42)  # not indexed: nothing happens
+    assert len(index) == 2
+
+
+def test_256_bit_codes() -> None:
+    index = HammingIndex(bits=256)
+    index.add_many([1, 2], [bytes(32), b"\xff" * 32])
+    hits = index.search([b"\xff" * 31 + b"\x00"], max_distance=256, limit=10)
+    assert hits == [Hit(2, 8, 0), Hit(1, 248, 0)]
