@@ -32,8 +32,8 @@ def check_file(library: Library, path: str) -> CheckReport | ErrorReport:
 def check_bytes(library: Library, data: bytes, path: str) -> CheckReport:
     fingerprints = library.fingerprint(data)
     metadata = extract_metadata(data)
-    candidates = find_candidates(library, fingerprints)
     query = _QueryFeatures(fingerprints)
+    candidates = find_candidates(library, fingerprints, [fingerprints.keypoints.descriptors, query.mirrored.descriptors])
     matches = [m for m in (_verify(library, query, metadata, c) for c in candidates) if m is not None]
     matches.sort(key=lambda m: (not m.verified, -(m.transform.inliers if m.transform else 0)))
     identical = bool(matches) and library.get(matches[0].reference.id).sha256 == fingerprints.sha256

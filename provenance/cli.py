@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from pathlib import Path
 from contextlib import contextmanager
 from collections.abc import Iterator
 from typing import Annotated
@@ -21,6 +22,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from provenance.bench import run_bench
+from provenance.evaluation.run import run_eval
 from provenance.check import check_file
 from provenance.config import Settings
 from provenance.errors import InvalidInput, ProvenanceError
@@ -259,6 +261,64 @@ def _print_json_line(data: dict) -> None:
     """One JSON object per line, unwrapped, straight to stdout (machines read this)."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+@app.command("eval")
+def evaluate(
+    originals: Annotated[str, typer.Argument(help="Folder of originals to build the evaluation from.")],
+    seed: Annotated[int, typer.Option(help="Seed for the choice of held-out photos and edit strengths.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Write every variant and its outcome here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object with every figure.")] = False,
+) -> None:
+    """Measure the product: check edited copies with known ground truth and score them."""
+    try:
+        result = run_eval(originals, seed=seed, out_dir=out, progress=_eval_progress(as_json))
+    except ProvenanceError as exc:
+        _fail(str(exc))
+    if as_json:
+        _print_json_line(result.to_json())
+        return
+    _print_eval(result)
+
+
+def _eval_progress(as_json: bool):
+    if as_json or not err.is_terminal:
+        return None
+    return lambda done, total: err.print(f"\r{done}/{total} variants checked", end="", highlight=False)
+
+
+def _print_eval(result) -> None:
+    table = Table(title=f"Evaluation: {result.library_size} originals in the library, seed {result.seed}")
+    for column in ("Group", "Variants", "Right reference %", "Right verdict %", "Mean IoU", "p50 ms", "Wrong (examples)"):
+        table.add_column(column, overflow="fold")
+    for group in result.groups():
+        table.add_row(
+            group["group"],
+            str(group["variants"]),
+            f"{group['right_reference']:.1f}",
+            f"{group['right_verdict']:.1f}",
+            "" if group["mean_iou"] is None else f"{group['mean_iou']:.2f}",
+            f"{group['check_ms_p50']:.0f}",
+            ", ".join(group["wrong"]),
+        )
+    out.print(table)
+    summary = result.summary()
+    out.print(
+        f"All: {summary['variants']} variants; right reference {summary['right_reference']}% "
+        f"(benign and altered), right verdict {summary['right_verdict']}%, benign called altered "
+        f"{summary['benign_called_altered']}%, distractors matched {summary['distractors_matched']}, "
+        f"mean IoU {summary['mean_iou']}, check p50 {summary['check_ms_p50']} ms, p90 {summary['check_ms_p90']} ms.",
+        highlight=False,
+    )
+    confusion = result.confusion()
+    verdicts = ["identical", "copy", "altered", "composite", "related", "unknown"]
+    matrix = Table(title="Confusion (rows: expected, columns: reported)")
+    matrix.add_column("expected")
+    for verdict in verdicts:
+        matrix.add_column(verdict, justify="right")
+    for expected, counts in confusion.items():
+        matrix.add_row(expected, *(str(counts.get(verdict, 0)) for verdict in verdicts))
+    out.print(matrix)
 
 
 def _reference_json(reference: Reference, full: bool = False) -> dict:

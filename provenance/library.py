@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, ImageError, Keypoints, decode, fingerprint
 from provenance.config import Settings
 from provenance.errors import Conflict, NotFound, from_image_error
-from provenance.index import HammingIndex
+from provenance.index import FeatureIndex, HammingIndex
 from provenance.metadata import ImageMetadata, extract_metadata
 from provenance.store import DEFAULT_SOURCE, BlobStore, Fingerprint, Reference, dispose, open_database
 
@@ -52,6 +52,7 @@ class Library:
         self.sessions = open_database(settings.resolved_database_url)
         self.blobs = BlobStore(settings.blob_dir)
         self._indexes: dict[str, HammingIndex] | None = None
+        self._feature_index: FeatureIndex | None = None
 
     def close(self) -> None:
         dispose(self.sessions)
@@ -98,6 +99,7 @@ class Library:
         if self._indexes is not None:
             for name, value in fingerprints.hashes.items():
                 self._indexes[name].add(reference.id, value)
+        self._feature_index = None
         return IngestOutcome(reference, created=True)
 
     def _ensure_free(self, source: str, external_id: str) -> None:
@@ -146,6 +148,7 @@ class Library:
         if self._indexes is not None:
             for index in self._indexes.values():
                 index.remove(reference_id)
+        self._feature_index = None
         return reference
 
     def index(self, algorithm: str) -> HammingIndex:
@@ -166,6 +169,18 @@ class Library:
                 indexes[name].add_many(ids, values)
             self._indexes = indexes
         return self._indexes[algorithm]
+
+    def feature_index(self) -> FeatureIndex:
+        """The local-feature index over every reference, rebuilt after the library changes."""
+        if self._feature_index is None:
+            with self.sessions() as session:
+                rows = session.execute(
+                    select(Fingerprint.reference_id, Fingerprint.value).where(Fingerprint.algorithm == KEYPOINTS)
+                )
+                self._feature_index = FeatureIndex(
+                    (reference_id, Keypoints.from_bytes(value).descriptors) for reference_id, value in rows
+                )
+        return self._feature_index
 
     def keypoints(self, reference_id: int) -> Keypoints:
         with self.sessions() as session:

@@ -31,6 +31,8 @@ class Alignment:
     """2 x 3 affine mapping checked-image pixels to reference pixels (full resolution)."""
     inliers: int
     matches: int
+    query_points: np.ndarray
+    """N x 2 checked-image pixels of the inlier keypoints: where the two images agree."""
 
     @property
     def _linear(self) -> np.ndarray:
@@ -77,7 +79,7 @@ def align(query: Keypoints, reference: Keypoints, reference_size: tuple[int, int
     inliers = int(inlier_mask.sum())
     if inliers < MIN_INLIERS or inliers < MIN_INLIER_RATIO * len(good) or not _plausible(matrix):
         return None
-    return Alignment(matrix=matrix, inliers=inliers, matches=len(good))
+    return Alignment(matrix=matrix, inliers=inliers, matches=len(good), query_points=source[inlier_mask.ravel() == 1])
 
 
 def align_either_way(

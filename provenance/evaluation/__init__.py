@@ -1,0 +1,1 @@
+"""The built-in evaluation: edited copies with known ground truth, checked and scored."""
