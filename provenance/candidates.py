@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from collections.abc import Sequence
+from collections.abc import Collection
 
 import numpy as np
 
@@ -38,25 +38,32 @@ class Candidate:
         return min(self.distances[name] / ALGORITHMS[name].bits for name in CANDIDATE_DISTANCE)
 
 
-def find_candidates(
-    library: Library, fingerprints: Fingerprints, descriptor_sets: Sequence[np.ndarray]
-) -> list[Candidate]:
-    """Hash candidates (closest first), then feature candidates (most votes first)."""
-    variants = {name: a.compute_dihedral(fingerprints.image.pixels) for name, a in ALGORITHMS.items()}
-    by_hash: list[int] = []
+def hash_candidates(library: Library, fingerprints: Fingerprints) -> list[Candidate]:
+    """Originals whose hashes are near any rotation or mirror of the checked image, closest first."""
+    variants = _variants(fingerprints)
+    reference_ids: list[int] = []
     for name, limit in CANDIDATE_DISTANCE.items():
         for hit in library.index(name).search(variants[name], limit, CANDIDATE_LIMIT):
-            if hit.reference_id not in by_hash:
-                by_hash.append(hit.reference_id)
-    votes: dict[int, int] = {}
-    for descriptors in descriptor_sets:
-        for reference_id, count in library.feature_index().vote(descriptors, FEATURE_CANDIDATE_LIMIT, MIN_VOTES):
-            votes[reference_id] = max(count, votes.get(reference_id, 0))
+            if hit.reference_id not in reference_ids:
+                reference_ids.append(hit.reference_id)
+    candidates = [_candidate(library, variants, rid, 0) for rid in reference_ids]
+    return sorted(candidates, key=lambda c: c.closeness)[:CANDIDATE_LIMIT]
 
-    def candidate(reference_id: int) -> Candidate:
-        distances = {name: library.index(name).distance(reference_id, codes) for name, codes in variants.items()}
-        return Candidate(reference_id, distances, votes.get(reference_id, 0))
 
-    hashed = sorted((candidate(rid) for rid in by_hash), key=lambda c: c.closeness)[:CANDIDATE_LIMIT]
-    voted = sorted((candidate(rid) for rid in votes if rid not in by_hash), key=lambda c: -c.votes)
-    return hashed + voted[:FEATURE_CANDIDATE_LIMIT]
+def feature_candidates(
+    library: Library, fingerprints: Fingerprints, descriptors: np.ndarray, exclude: Collection[int]
+) -> list[Candidate]:
+    """Originals most of the checked image's descriptors point at, most votes first."""
+    votes = library.feature_index().vote(descriptors, FEATURE_CANDIDATE_LIMIT + len(exclude), MIN_VOTES)
+    variants = _variants(fingerprints)
+    fresh = [(rid, count) for rid, count in votes if rid not in exclude][:FEATURE_CANDIDATE_LIMIT]
+    return [_candidate(library, variants, rid, count) for rid, count in fresh]
+
+
+def _variants(fingerprints: Fingerprints) -> dict[str, list[bytes]]:
+    return {name: a.compute_dihedral(fingerprints.image.pixels) for name, a in ALGORITHMS.items()}
+
+
+def _candidate(library: Library, variants: dict[str, list[bytes]], reference_id: int, votes: int) -> Candidate:
+    distances = {name: library.index(name).distance(reference_id, codes) for name, codes in variants.items()}
+    return Candidate(reference_id, distances, votes)

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from hashes import Fingerprints, Keypoints, extract_keypoints
-from provenance.candidates import Candidate, find_candidates
+import numpy as np
+
+from hashes import ALGORITHMS, Fingerprints, Keypoints, extract_keypoints
+from provenance.candidates import Candidate, feature_candidates, hash_candidates
+from provenance.diff import Difference, localise
 from provenance.edits import colour_edits, describe_transform, global_edits
 from provenance.errors import ProvenanceError
 from provenance.library import Library, reference_metadata
 from provenance.match import Alignment, align_either_way
 from provenance.metadata import ImageMetadata, compare_metadata, extract_metadata
-from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo, Match, ReferenceSummary
+from provenance.report import (
+    CheckReport,
+    ErrorInfo,
+    ErrorReport,
+    InputInfo,
+    Match,
+    ReferenceLink,
+    ReferenceSummary,
+    Region,
+)
 from provenance.store import Reference
 from provenance.verdict import decide, is_hash_only_match
+
+ATTRIBUTION_SHARE = 0.6
+"""Share of another original's matching keypoints that must fall inside an altered
+region for that region to be attributed to it."""
 
 
 def check_file(library: Library, path: str) -> CheckReport | ErrorReport:
@@ -32,25 +49,65 @@ def check_file(library: Library, path: str) -> CheckReport | ErrorReport:
 def check_bytes(library: Library, data: bytes, path: str) -> CheckReport:
     fingerprints = library.fingerprint(data)
     metadata = extract_metadata(data)
-    query = _QueryFeatures(fingerprints)
-    candidates = find_candidates(library, fingerprints, [fingerprints.keypoints.descriptors, query.mirrored.descriptors])
-    matches = [m for m in (_verify(library, query, metadata, c) for c in candidates) if m is not None]
-    matches.sort(key=lambda m: (not m.verified, -(m.transform.inliers if m.transform else 0)))
-    identical = bool(matches) and library.get(matches[0].reference.id).sha256 == fingerprints.sha256
-    decision = decide(identical, matches, library.count(), had_candidates=bool(candidates))
+    same_bytes = library.find_by_sha256(fingerprints.sha256)
+    if same_bytes is not None:
+        found = [_Found(same_bytes, None, _match(same_bytes, metadata, {name: 0 for name in ALGORITHMS}, True))]
+        had_candidates = True
+    else:
+        found, had_candidates = _find_originals(library, _QueryFeatures(fingerprints), metadata)
+    decision = decide(same_bytes is not None, [f.match for f in found], library.count(), had_candidates)
     image = fingerprints.image
     return CheckReport(
         input=InputInfo(path=path, sha256=fingerprints.sha256, format=image.format, width=image.width, height=image.height),
         verdict=decision.verdict,
         confidence=decision.confidence,
         reasons=decision.reasons,
-        matches=matches,
+        matches=[f.match for f in found],
         metadata=metadata,
     )
 
 
+def _find_originals(library: Library, query: _QueryFeatures, metadata: ImageMetadata) -> tuple[list[_Found], bool]:
+    """Verify candidates in order until one holds; look further only when the first
+    match leaves altered regions that another original might explain."""
+    fingerprints = query.fingerprints
+    candidates = hash_candidates(library, fingerprints)
+    candidates += feature_candidates(library, fingerprints, fingerprints.keypoints.descriptors, _ids(candidates))
+    tried: list[Candidate] = []
+    best = _first_verified(library, query, metadata, candidates, tried)
+    if best is None:
+        mirrored = feature_candidates(library, fingerprints, query.mirrored.descriptors, _ids(tried))
+        best = _first_verified(library, query, metadata, mirrored, tried)
+    if best is None:
+        return [], bool(tried)
+    found = [best]
+    _describe_differences(library, query, best)
+    if best.match.regions:
+        untried = [c for c in candidates if c.reference_id not in _ids(tried)]
+        found += [f for f in (_verify(library, query, metadata, c) for c in untried) if f and f.alignment]
+        _attribute(best.match.regions, found[1:])
+    return found, True
+
+
+def _first_verified(
+    library: Library, query: _QueryFeatures, metadata: ImageMetadata, candidates: list[Candidate], tried: list[Candidate]
+) -> _Found | None:
+    hash_only = None
+    for candidate in candidates:
+        tried.append(candidate)
+        found = _verify(library, query, metadata, candidate)
+        if found is not None and found.alignment is not None:
+            return found
+        hash_only = hash_only or found
+    return hash_only
+
+
+def _ids(candidates: list[Candidate]) -> set[int]:
+    return {c.reference_id for c in candidates}
+
+
 class _QueryFeatures:
-    """The checked image's keypoints; the mirrored set is extracted only once a candidate needs it."""
+    """The checked image's keypoints, as taken and mirrored (ORB is not mirror-invariant)."""
 
     def __init__(self, fingerprints: Fingerprints) -> None:
         self.fingerprints = fingerprints
@@ -61,29 +118,78 @@ class _QueryFeatures:
 
     def align(self, reference_keypoints: Keypoints, reference: Reference) -> Alignment | None:
         size = (reference.width, reference.height)
-        return align_either_way(self.fingerprints.keypoints, self.mirrored, reference_keypoints, size)
+        return align_either_way(self.fingerprints.keypoints, lambda: self.mirrored, reference_keypoints, size)
 
 
-def _verify(library: Library, query: _QueryFeatures, metadata: ImageMetadata, candidate: Candidate) -> Match | None:
+@dataclass
+class _Found:
+    reference: Reference
+    alignment: Alignment | None
+    match: Match
+
+
+def _verify(library: Library, query: _QueryFeatures, metadata: ImageMetadata, candidate: Candidate) -> _Found | None:
     reference = library.get(candidate.reference_id)
     alignment = query.align(library.keypoints(reference.id), reference)
-    match = Match(
-        reference=_summary(reference),
-        distances=candidate.distances,
-        verified=alignment is not None,
-        metadata_diff=compare_metadata(reference_metadata(reference), metadata),
-    )
+    match = _match(reference, metadata, candidate.distances, alignment is not None)
     if alignment is None and not is_hash_only_match(match):
         return None
+    if alignment is not None:
+        match.transform = describe_transform(alignment, query.fingerprints.image, reference)
+    return _Found(reference, alignment, match)
+
+
+def _match(reference: Reference, metadata: ImageMetadata, distances: dict[str, int], verified: bool) -> Match:
+    return Match(
+        reference=_summary(reference),
+        distances=distances,
+        verified=verified,
+        metadata_diff=compare_metadata(reference_metadata(reference), metadata),
+    )
+
+
+def _describe_differences(library: Library, query: _QueryFeatures, best: _Found) -> None:
+    """Global edits and altered regions of the best match."""
     image = query.fingerprints.image
-    if reference.sha256 == query.fingerprints.sha256:
-        return match
-    transform = describe_transform(alignment, image, reference) if alignment else None
-    original = library.working_copy(reference) if alignment else None
-    colour = colour_edits(image, original, alignment) if alignment and original is not None else []
-    match.transform = transform
-    match.edits = global_edits(image, reference, transform, colour, match.metadata_diff)
-    return match
+    original = library.working_copy(best.reference) if best.alignment else None
+    colour: list = []
+    if original is not None and best.alignment is not None:
+        colour = colour_edits(image, original, best.alignment)
+        difference = localise(image, original, best.alignment)
+        best.match.regions = _regions(difference)
+        best.match.changed_fraction = round(difference.changed_fraction, 4)
+    best.match.edits = global_edits(image, best.reference, best.match.transform, colour, best.match.metadata_diff)
+
+
+def _regions(difference: Difference) -> list[Region]:
+    return [
+        Region(
+            bbox=list(r.box),
+            reference_bbox=list(r.reference_box),
+            area_fraction=r.area_fraction,
+            strength=r.strength,
+        )
+        for r in difference.regions
+    ]
+
+
+def _attribute(regions: list[Region], others: list[_Found]) -> None:
+    for other in others:
+        if other.alignment is None:
+            continue
+        points = other.alignment.query_points
+        for region in regions:
+            x, y, w, h = region.bbox
+            margin_x, margin_y = 0.1 * w, 0.1 * h
+            inside = (
+                (points[:, 0] >= x - margin_x)
+                & (points[:, 0] <= x + w + margin_x)
+                & (points[:, 1] >= y - margin_y)
+                & (points[:, 1] <= y + h + margin_y)
+            )
+            if region.explained_by is None and np.mean(inside) >= ATTRIBUTION_SHARE:
+                ref = other.reference
+                region.explained_by = ReferenceLink(id=ref.id, external_id=ref.external_id, source=ref.source)
 
 
 def _summary(reference: Reference) -> ReferenceSummary:

@@ -10,6 +10,7 @@ with many inliers.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -23,6 +24,7 @@ MIN_INLIER_RATIO = 0.25
 RANSAC_THRESHOLD = 0.005
 """Reprojection error allowed, as a fraction of the reference's long side."""
 MAX_ANISOTROPY = 1.6
+CONVINCING_INLIERS = 60
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,16 @@ def align(query: Keypoints, reference: Keypoints, reference_size: tuple[int, int
 
 
 def align_either_way(
-    query: Keypoints, query_mirrored: Keypoints, reference: Keypoints, reference_size: tuple[int, int]
+    query: Keypoints, query_mirrored: Callable[[], Keypoints], reference: Keypoints, reference_size: tuple[int, int]
 ) -> Alignment | None:
-    """ORB descriptors are not mirror-invariant: try the copy as is and mirrored back."""
-    found = [a for a in (align(k, reference, reference_size) for k in (query, query_mirrored)) if a]
+    """ORB descriptors are not mirror-invariant: try the copy as is, and mirrored back
+    unless the direct fit is already convincing (a mirrored copy of a symmetric scene
+    can align partially the wrong way round)."""
+    direct = align(query, reference, reference_size)
+    if direct is not None and direct.inliers >= CONVINCING_INLIERS and direct.inliers >= 0.5 * direct.matches:
+        return direct
+    mirrored = align(query_mirrored(), reference, reference_size)
+    found = [a for a in (direct, mirrored) if a is not None]
     return max(found, key=lambda a: a.inliers, default=None)
 
 
@@ -125,3 +133,4 @@ def warp_reference(
     ones = np.full(source.shape[:2], 255, dtype=np.uint8)
     mask = cv2.warpAffine(ones, matrix, (width, height), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) > 0
     return warped, mask
+

@@ -54,8 +54,20 @@ class Transform(BaseModel):
     inliers: int = Field(description="Keypoint matches consistent with the transform")
 
 
+class ReferenceLink(BaseModel):
+    id: int
+    external_id: str
+    source: str
+
+
 class Region(BaseModel):
     bbox: list[int] = Field(description="[x, y, w, h] in the checked image's pixels")
+    reference_bbox: list[int] = Field(description="[x, y, w, h] of the same area in the original's pixels")
+    area_fraction: float = Field(description="Share of the compared area the region covers")
+    strength: float = Field(description="Mean difference in the region after colour matching (levels of 255)")
+    explained_by: ReferenceLink | None = Field(
+        default=None, description="Another original this region's content comes from (a composite)"
+    )
 
 
 class Match(BaseModel):
@@ -65,6 +77,9 @@ class Match(BaseModel):
     transform: Transform | None = None
     edits: list[Edit] = Field(default_factory=list)
     regions: list[Region] = Field(default_factory=list)
+    changed_fraction: float | None = Field(
+        default=None, description="Share of the compared area that differs from the original"
+    )
     metadata_diff: list[MetadataChange] = Field(default_factory=list)
 
 

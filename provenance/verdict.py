@@ -9,6 +9,9 @@ from provenance.report import Match, Verdict
 HASH_ONLY_DISTANCE = {"pdq": 31, "phash": 8}
 """Hashes this close are the same picture even when keypoints cannot confirm it
 (tiny or featureless copies): PDQ's own recommended match threshold, and pHash's."""
+RELATED_FRACTION = 0.3
+"""When more than this share of the picture differs from an original that the
+geometry matches, it is another photograph of the same scene, not an edit of it."""
 
 
 @dataclass(frozen=True)
@@ -29,28 +32,73 @@ def decide(identical: bool, matches: list[Match], library_size: int, had_candida
     name = _describe(best)
     if identical:
         return Decision("identical", 1.0, [f"Same bytes as {name}: this file is the original."])
-    reasons = []
-    if best.verified and best.transform is not None:
-        confidence = round(min(0.99, 0.6 + 0.4 * min(1.0, best.transform.inliers / 100)), 2)
-        reasons.append(
-            f"Same photograph as {name}: {best.transform.inliers} keypoints agree on one geometric transform."
+    if not best.verified or best.transform is None:
+        return Decision(
+            "copy",
+            0.55,
+            [
+                f"Perceptual hashes match {name} closely, but too few keypoints to confirm the geometry "
+                "(the copy may be very small or featureless).",
+                *_edit_reasons(best),
+            ],
         )
-    else:
-        confidence = 0.55
-        reasons.append(
-            f"Perceptual hashes match {name} closely, but too few keypoints to confirm the geometry "
-            "(the copy may be very small or featureless)."
+    geometry = f"{best.transform.inliers} keypoints agree on one geometric transform"
+    strength = min(1.0, best.transform.inliers / 100)
+    borrowed = [r for r in best.regions if r.explained_by]
+    if borrowed:
+        others = sorted({f"{r.explained_by.external_id} ({r.explained_by.source})" for r in borrowed})
+        return Decision(
+            "composite",
+            round(0.6 + 0.3 * strength, 2),
+            [
+                f"Built on {name} ({geometry}), with parts taken from original {', '.join(others)}.",
+                *_region_reasons(best),
+            ],
         )
-    pixel_edits = [e for e in best.edits if e != "metadata_stripped"]
-    reasons.append(
+    if (best.changed_fraction or 0) > RELATED_FRACTION:
+        return Decision(
+            "related",
+            round(0.5 + 0.3 * strength, 2),
+            [
+                f"Same scene as {name}, but a different photograph: {best.changed_fraction:.0%} of the picture "
+                "differs in ways no edit of the original explains (another moment or viewpoint).",
+            ],
+        )
+    if best.regions:
+        return Decision(
+            "altered",
+            round(0.6 + 0.35 * strength, 2),
+            [f"Same photograph as {name} ({geometry}), but parts of it were changed.", *_region_reasons(best)],
+        )
+    return Decision(
+        "copy",
+        round(min(0.99, 0.6 + 0.4 * strength), 2),
+        [f"Same photograph as {name}: {geometry}.", *_edit_reasons(best)],
+    )
+
+
+def _edit_reasons(match: Match) -> list[str]:
+    pixel_edits = [e for e in match.edits if e != "metadata_stripped"]
+    reasons = [
         f"Only global edits: {', '.join(e.replace('_', ' ') for e in pixel_edits)}."
         if pixel_edits
         else "No edits to the picture were found."
-    )
-    stripped = [c.field.replace("_", " ") for c in best.metadata_diff if c.change == "stripped"]
+    ]
+    stripped = [c.field.replace("_", " ") for c in match.metadata_diff if c.change == "stripped"]
     if stripped:
         reasons.append(f"The copy lacks the original's {', '.join(stripped)}.")
-    return Decision("copy", confidence, reasons)
+    return reasons
+
+
+def _region_reasons(match: Match) -> list[str]:
+    count = len(match.regions)
+    largest = match.regions[0]
+    x, y, w, h = largest.bbox
+    return [
+        f"{count} region{'s' if count > 1 else ''} differ{'' if count > 1 else 's'} from the original; the largest "
+        f"covers {largest.area_fraction:.1%} of the picture at x={x}, y={y} ({w}x{h} px).",
+        *_edit_reasons(match),
+    ]
 
 
 def _no_match(library_size: int, had_candidates: bool) -> Decision:

@@ -16,6 +16,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -169,7 +170,7 @@ def _variant_specs(original_id: str, partner_id: str) -> list[tuple]:
 def _make(spec: tuple, path: str, donor_path: str, partner_path: str, seed: int) -> v.Variant:
     rng = np.random.default_rng(seed + zlib.crc32(repr(spec).encode()))
     original_id = Path(path).stem
-    image = v.social_media_size(Image.open(path))
+    image = _social_media_copy(path)
     group = spec[0]
     copy = {"expected_references": (original_id,), "original": original_id, "edited_box": None}
 
@@ -222,7 +223,7 @@ def _make(spec: tuple, path: str, donor_path: str, partner_path: str, seed: int)
     if group in ("paste", "copy_move", "inpaint", "text", "local_resized"):
         kind = group if group != "local_resized" else str(rng.choice(["paste", "copy_move", "inpaint", "text"]))
         if kind == "paste":
-            picture, box = v.paste_from(image, Image.open(donor_path), rng, soft=len(spec) > 1 and spec[1] == "soft")
+            picture, box = v.paste_from(image, _social_media_copy(donor_path), rng, soft=len(spec) > 1 and spec[1] == "soft")
         elif kind == "copy_move":
             picture, box = v.copy_move(image, rng)
         elif kind == "inpaint":
@@ -235,11 +236,18 @@ def _make(spec: tuple, path: str, donor_path: str, partner_path: str, seed: int)
             return v.Variant(group, f"{kind}-resized-q60", expected_verdict="altered", edited_box=box, data=v.encode(picture, quality=60), **altered)
         return v.Variant(group, name, expected_verdict="altered", edited_box=box, data=v.encode(picture, quality=85), **altered)
     if group == "composite":
-        picture, box = v.composite(image, Image.open(partner_path), rng)
+        picture, box = v.composite(image, _social_media_copy(partner_path), rng)
         return v.Variant(group, "two-originals", original=original_id, expected_references=(original_id, spec[1]), expected_verdict="composite", edited_box=box, data=v.encode(picture, quality=85))
     if group == "same_scene":
         return v.Variant(group, "neighbouring-frame", original=original_id, expected_references=(original_id,), expected_verdict="related", edited_box=None, data=v.encode(v.same_scene(image, rng), quality=85))
     raise ValueError(f"unknown variant {spec}")
+
+
+@lru_cache(maxsize=8)
+def _social_media_copy(path: str) -> Image.Image:
+    """Decoding a 16-megapixel original once per photo, not once per variant, keeps the run short."""
+    with Image.open(path) as image:
+        return v.social_media_size(image)
 
 
 def _distractor(path: str, seed: int) -> v.Variant:

@@ -1,0 +1,51 @@
+"""The evidence picture a photo editor looks at: the original aligned onto the copy,
+the copy with its changed regions outlined, and a heat map of the differences."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from hashes import DecodedImage
+from provenance.diff import Difference
+from provenance.report import Region
+
+PANEL_HEIGHT = 480
+HEAT_GAIN = 4.0
+"""Differences of 64 levels and more show at full heat."""
+_CHANGED = (230, 40, 40)
+_ATTRIBUTED = (40, 120, 230)
+
+
+def render_evidence(query: DecodedImage, difference: Difference, regions: list[Region]) -> bytes:
+    """A PNG of three panels side by side, each labelled."""
+    copy = query.pixels.copy()
+    original = difference.warped.copy()
+    original[~difference.compared] = 40
+    for region in regions:
+        colour = _ATTRIBUTED if region.explained_by else _CHANGED
+        x, y, w, h = (round(v * query.scale) for v in region.bbox)
+        thickness = max(2, round(max(copy.shape[:2]) / 300))
+        cv2.rectangle(copy, (x, y), (x + w, y + h), colour, thickness)
+        cv2.rectangle(original, (x, y), (x + w, y + h), colour, thickness)
+    heat = np.clip(difference.heat * HEAT_GAIN, 0, 255).astype(np.uint8)
+    heat_rgb = cv2.cvtColor(cv2.applyColorMap(heat, cv2.COLORMAP_INFERNO), cv2.COLOR_BGR2RGB)
+    panels = [
+        _labelled(original, "Original, aligned to the copy"),
+        _labelled(copy, "Checked copy: changed regions outlined"),
+        _labelled(heat_rgb, "Differences after colour matching"),
+    ]
+    sheet = np.hstack([np.pad(p, ((0, 0), (0, 8), (0, 0)), constant_values=255) for p in panels])
+    ok, png = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise RuntimeError("OpenCV could not encode the evidence image")
+    return png.tobytes()
+
+
+def _labelled(pixels: np.ndarray, label: str) -> np.ndarray:
+    height, width = pixels.shape[:2]
+    scale = PANEL_HEIGHT / height
+    panel = cv2.resize(pixels, (max(1, round(width * scale)), PANEL_HEIGHT), interpolation=cv2.INTER_AREA)
+    banner = np.full((36, panel.shape[1], 3), 255, np.uint8)
+    cv2.putText(banner, label, (8, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (20, 20, 20), 1, cv2.LINE_AA)
+    return np.vstack([banner, panel])
