@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from hashes import ALGORITHMS, Fingerprints, Keypoints, extract_keypoints
+from hashes import ALGORITHMS, DecodedImage, Fingerprints, Keypoints, extract_keypoints
 from provenance.candidates import Candidate, feature_candidates, hash_candidates
 from provenance.diff import Difference, localise
 from provenance.edits import colour_edits, describe_transform, global_edits
 from provenance.errors import ProvenanceError
+from provenance.evidence import render_evidence
 from provenance.library import Library, reference_metadata
 from provenance.match import Alignment, align_either_way
 from provenance.metadata import ImageMetadata, compare_metadata, extract_metadata
@@ -34,19 +36,25 @@ ATTRIBUTION_SHARE = 0.6
 region for that region to be attributed to it."""
 
 
-def check_file(library: Library, path: str) -> CheckReport | ErrorReport:
+EvidenceSink = Callable[[bytes], str]
+"""Stores an evidence PNG and returns where it can be found (a path or a URL)."""
+
+
+def check_file(library: Library, path: str, evidence: EvidenceSink | None = None) -> CheckReport | ErrorReport:
     """Check one file; an unreadable or invalid file gives an error report, never an exception."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         return ErrorReport(input=InputInfo(path=path), error=ErrorInfo(code="unreadable", message=exc.strerror or str(exc)))
     try:
-        return check_bytes(library, data, path)
+        return check_bytes(library, data, path, evidence)
     except ProvenanceError as exc:
         return ErrorReport(input=InputInfo(path=path), error=ErrorInfo(code=exc.code, message=str(exc)))
 
 
-def check_bytes(library: Library, data: bytes, path: str) -> CheckReport:
+def check_bytes(library: Library, data: bytes, path: str, evidence: EvidenceSink | None = None) -> CheckReport:
+    """The report on one image; with an evidence sink, also the evidence picture of
+    the best verified match, stored through the sink and referenced in the report."""
     fingerprints = library.fingerprint(data)
     metadata = extract_metadata(data)
     same_bytes = library.find_by_sha256(fingerprints.sha256)
@@ -64,7 +72,15 @@ def check_bytes(library: Library, data: bytes, path: str) -> CheckReport:
         reasons=decision.reasons,
         matches=[f.match for f in found],
         metadata=metadata,
+        evidence=_evidence(found, image, evidence),
     )
+
+
+def _evidence(found: list[_Found], image: DecodedImage, sink: EvidenceSink | None) -> str | None:
+    best = found[0] if found else None
+    if sink is None or best is None or best.difference is None:
+        return None
+    return sink(render_evidence(image, best.difference, best.match.regions))
 
 
 def _find_originals(library: Library, query: _QueryFeatures, metadata: ImageMetadata) -> tuple[list[_Found], bool]:
@@ -126,6 +142,7 @@ class _Found:
     reference: Reference
     alignment: Alignment | None
     match: Match
+    difference: Difference | None = field(default=None)
 
 
 def _verify(library: Library, query: _QueryFeatures, metadata: ImageMetadata, candidate: Candidate) -> _Found | None:
@@ -156,6 +173,7 @@ def _describe_differences(library: Library, query: _QueryFeatures, best: _Found)
     if original is not None and best.alignment is not None:
         colour = colour_edits(image, original, best.alignment)
         difference = localise(image, original, best.alignment)
+        best.difference = difference
         best.match.regions = _regions(difference)
         best.match.changed_fraction = round(difference.changed_fraction, 4)
     best.match.edits = global_edits(image, best.reference, best.match.transform, colour, best.match.metadata_diff)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,8 +22,8 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from provenance.bench import run_bench
-from provenance.evaluation.run import run_eval
 from provenance.check import check_file
+from provenance.evaluation.run import run_eval
 from provenance.config import Settings
 from provenance.errors import InvalidInput, ProvenanceError
 from provenance.inputs import iter_files, read_sidecar
@@ -130,13 +130,20 @@ def _ingest_one(library: Library, path: str, source: str | None, external_id: st
 def check(
     paths: Annotated[list[str], typer.Argument(help="Image files and folders to check.")],
     as_json: JsonOption = False,
+    evidence: Annotated[
+        Path | None,
+        typer.Option(help="Folder for evidence images (original, outlined copy, heat map); path given in each report."),
+    ] = None,
 ) -> None:
     """Check images against the library: one report per input, in input order."""
     files = list(iter_files(paths))
     reports: list[CheckReport | ErrorReport] = []
+    if evidence is not None:
+        evidence.mkdir(parents=True, exist_ok=True)
     with _library() as library, _progress(len(files), "Checking", not as_json) as advance:
         for path in files:
-            report = check_file(library, path)
+            sink = _evidence_writer(evidence, path) if evidence is not None else None
+            report = check_file(library, path, sink)
             reports.append(report)
             if as_json:
                 _print_json_line(report.model_dump(mode="json"))
@@ -145,6 +152,23 @@ def check(
         _print_reports(reports)
     if any(isinstance(r, ErrorReport) for r in reports):
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _evidence_writer(folder: Path, path: str) -> Callable[[bytes], str]:
+    """Writes `<stem>.evidence.png` into the folder; a second input with the same stem
+    gets a numbered name rather than overwriting the first one's evidence."""
+
+    def write(png: bytes) -> str:
+        stem = Path(path).stem
+        target = folder / f"{stem}.evidence.png"
+        number = 1
+        while target.exists():
+            number += 1
+            target = folder / f"{stem}-{number}.evidence.png"
+        target.write_bytes(png)
+        return str(target)
+
+    return write
 
 
 def _print_reports(reports: list[CheckReport | ErrorReport]) -> None:

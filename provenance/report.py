@@ -90,6 +90,9 @@ class CheckReport(BaseModel):
     reasons: list[str]
     matches: list[Match] = Field(default_factory=list)
     metadata: ImageMetadata
+    evidence: str | None = Field(
+        default=None, description="Where the evidence image (original, outlined copy, heat map) was stored"
+    )
 
 
 class ErrorInfo(BaseModel):
