@@ -21,6 +21,10 @@ MIN_SIDE = 48
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
 """Local contrast equalisation first: dark or hazy photographs otherwise give ORB's
 fixed FAST threshold nothing to detect, and copies with changed contrast detect alike."""
+FAST_THRESHOLDS = (10, 5, 2)
+"""Corner contrast ORB asks for, lowered in steps for smooth pictures (sky, fog, studio
+backdrops) until enough corners are found to verify geometry."""
+ENOUGH_POINTS = 300
 _RECORD = np.dtype([("xy", np.float32, 2), ("descriptor", np.uint8, DESCRIPTOR_BYTES)])
 
 
@@ -46,22 +50,38 @@ class Keypoints:
         return cls(points=records["xy"].copy(), descriptors=records["descriptor"].copy())
 
 
-def extract_keypoints(image: DecodedImage, max_points: int = 1000, mirrored: bool = False) -> Keypoints:
+def extract_keypoints(
+    image: DecodedImage,
+    max_points: int = 1000,
+    mirrored: bool = False,
+    box: tuple[int, int, int, int] | None = None,
+) -> Keypoints:
     """ORB keypoints of the working copy; `mirrored` describes the left-right flip
-    (ORB descriptors are not mirror-invariant) but reports points in the unflipped frame."""
-    if min(image.pixels.shape[:2]) < MIN_SIDE:
+    (ORB descriptors are not mirror-invariant) but reports points in the unflipped frame;
+    `box` (x, y, w, h in full-resolution pixels) spends the whole budget on one part."""
+    pixels, offset = image.pixels, np.zeros(2, np.float32)
+    if box is not None:
+        left, top, width, height = (round(v * image.scale) for v in box)
+        left, top = max(0, left), max(0, top)
+        pixels, offset = pixels[top : top + height, left : left + width], np.array([left, top], np.float32)
+    if min(pixels.shape[:2]) < MIN_SIDE:
         return _no_keypoints()
-    grey = _CLAHE.apply(cv2.cvtColor(image.pixels, cv2.COLOR_RGB2GRAY))
+    grey = _CLAHE.apply(cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY))
     if mirrored:
         grey = np.ascontiguousarray(grey[:, ::-1])
-    orb = cv2.ORB_create(nfeatures=max_points, scaleFactor=1.2, nlevels=8, edgeThreshold=15, patchSize=31, fastThreshold=10)
-    found, descriptors = orb.detectAndCompute(grey, None)
+    for threshold in FAST_THRESHOLDS:
+        orb = cv2.ORB_create(
+            nfeatures=max_points, scaleFactor=1.2, nlevels=8, edgeThreshold=15, patchSize=31, fastThreshold=threshold
+        )
+        found, descriptors = orb.detectAndCompute(grey, None)
+        if len(found) >= min(ENOUGH_POINTS, max_points):
+            break
     if descriptors is None or not found:
         return _no_keypoints()
     points = np.array([kp.pt for kp in found], dtype=np.float32)
     if mirrored:
         points[:, 0] = (grey.shape[1] - 1) - points[:, 0]
-    points = (points + 0.5) / image.scale - 0.5
+    points = (points + offset + 0.5) / image.scale - 0.5
     return Keypoints(points=points, descriptors=descriptors)
 
 

@@ -11,12 +11,12 @@ import numpy as np
 
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, Keypoints, extract_keypoints
 from provenance.candidates import Candidate, feature_candidates, hash_candidates
-from provenance.diff import Difference, localise
+from provenance.diff import Difference, box_in_reference, localise
 from provenance.edits import colour_edits, describe_transform, global_edits
 from provenance.errors import ProvenanceError
 from provenance.evidence import render_evidence
 from provenance.library import Library, reference_metadata
-from provenance.match import Alignment, align_either_way
+from provenance.match import Alignment, align, align_either_way
 from provenance.metadata import ImageMetadata, compare_metadata, extract_metadata
 from provenance.report import (
     CheckReport,
@@ -31,9 +31,14 @@ from provenance.report import (
 from provenance.store import Reference
 from provenance.verdict import decide, is_hash_only_match
 
-ATTRIBUTION_SHARE = 0.6
-"""Share of another original's matching keypoints that must fall inside an altered
-region for that region to be attributed to it."""
+MAX_EXPLAINED_REGIONS = 3
+"""Largest altered regions looked up in the library as possible parts of other originals."""
+MIN_REGION_KEYPOINTS = 30
+OUTSIDE_SHARE = 0.25
+"""A strip beyond the best match's keypoints this large is searched for another original."""
+REGION_MARGIN = 0.1
+"""Keypoints this share of the region's size outside it still describe it (the edge of
+a pasted part is where the changed region's outline is least exact)."""
 
 
 EvidenceSink = Callable[[bytes], str]
@@ -96,13 +101,8 @@ def _find_originals(library: Library, query: _QueryFeatures, metadata: ImageMeta
         best = _first_verified(library, query, metadata, mirrored, tried)
     if best is None:
         return [], bool(tried)
-    found = [best]
     _describe_differences(library, query, best)
-    if best.match.regions:
-        untried = [c for c in candidates if c.reference_id not in _ids(tried)]
-        found += [f for f in (_verify(library, query, metadata, c) for c in untried) if f and f.alignment]
-        _attribute(best.match.regions, found[1:])
-    return found, True
+    return [best, *_explain_regions(library, query, metadata, best)], True
 
 
 def _first_verified(
@@ -191,23 +191,93 @@ def _regions(difference: Difference) -> list[Region]:
     ]
 
 
-def _attribute(regions: list[Region], others: list[_Found]) -> None:
-    for other in others:
-        if other.alignment is None:
+def _explain_regions(library: Library, query: _QueryFeatures, metadata: ImageMetadata, best: _Found) -> list[_Found]:
+    """Other originals that altered regions were taken from (a composite): each region's
+    own keypoints are looked up and verified, so the rest of the picture, which belongs
+    to the first original, cannot outvote them."""
+    found: list[_Found] = []
+    for region in best.match.regions[:MAX_EXPLAINED_REGIONS]:
+        inside = extract_keypoints(query.fingerprints.image, box=_widened(region.bbox))
+        if len(inside) < MIN_REGION_KEYPOINTS:
             continue
-        points = other.alignment.query_points
-        for region in regions:
-            x, y, w, h = region.bbox
-            margin_x, margin_y = 0.1 * w, 0.1 * h
-            inside = (
-                (points[:, 0] >= x - margin_x)
-                & (points[:, 0] <= x + w + margin_x)
-                & (points[:, 1] >= y - margin_y)
-                & (points[:, 1] <= y + h + margin_y)
+        known = {best.reference.id, *(f.reference.id for f in found)}
+        for candidate in feature_candidates(library, query.fingerprints, inside.descriptors, known):
+            reference = library.get(candidate.reference_id)
+            alignment = align(inside, library.keypoints(reference.id), (reference.width, reference.height))
+            if alignment is None:
+                continue
+            match = _match(reference, metadata, candidate.distances, True)
+            match.transform = describe_transform(alignment, query.fingerprints.image, reference)
+            found.append(_Found(reference, alignment, match))
+            region.explained_by = _link(reference)
+            break
+    outside = _outside_part(query, best)
+    if outside is not None:
+        found += _explain_outside(library, query, metadata, best, outside, found)
+    return found
+
+
+def _outside_part(query: _QueryFeatures, best: _Found) -> tuple[int, int, int, int] | None:
+    """The widest strip of the checked image beyond the keypoints that agree with the
+    best match: when the best match is itself the pasted part of a composite, the
+    other original lies there."""
+    if best.alignment is None or len(best.alignment.query_points) == 0:
+        return None
+    image = query.fingerprints.image
+    (left, top), (right, bottom) = best.alignment.query_points.min(axis=0), best.alignment.query_points.max(axis=0)
+    strips = [
+        (0, 0, int(left), image.height),
+        (int(right), 0, image.width - int(right), image.height),
+        (0, 0, image.width, int(top)),
+        (0, int(bottom), image.width, image.height - int(bottom)),
+    ]
+    widest = max(strips, key=lambda box: box[2] * box[3])
+    return widest if widest[2] * widest[3] >= OUTSIDE_SHARE * image.width * image.height else None
+
+
+def _explain_outside(
+    library: Library,
+    query: _QueryFeatures,
+    metadata: ImageMetadata,
+    best: _Found,
+    strip: tuple[int, int, int, int],
+    found: list[_Found],
+) -> list[_Found]:
+    keypoints = extract_keypoints(query.fingerprints.image, box=strip)
+    if len(keypoints) < MIN_REGION_KEYPOINTS:
+        return []
+    known = {best.reference.id, *(f.reference.id for f in found)}
+    for candidate in feature_candidates(library, query.fingerprints, keypoints.descriptors, known):
+        reference = library.get(candidate.reference_id)
+        alignment = align(keypoints, library.keypoints(reference.id), (reference.width, reference.height))
+        if alignment is None:
+            continue
+        match = _match(reference, metadata, candidate.distances, True)
+        match.transform = describe_transform(alignment, query.fingerprints.image, reference)
+        (left, top), (right, bottom) = alignment.query_points.min(axis=0), alignment.query_points.max(axis=0)
+        box = (int(left), int(top), int(right - left), int(bottom - top))
+        width, height = query.fingerprints.image.width, query.fingerprints.image.height
+        best.match.regions.append(
+            Region(
+                bbox=list(box),
+                reference_bbox=list(box_in_reference(box, best.alignment)),
+                area_fraction=round(box[2] * box[3] / (width * height), 4),
+                strength=None,
+                explained_by=_link(reference),
             )
-            if region.explained_by is None and np.mean(inside) >= ATTRIBUTION_SHARE:
-                ref = other.reference
-                region.explained_by = ReferenceLink(id=ref.id, external_id=ref.external_id, source=ref.source)
+        )
+        return [_Found(reference, alignment, match)]
+    return []
+
+
+def _link(reference: Reference) -> ReferenceLink:
+    return ReferenceLink(id=reference.id, external_id=reference.external_id, source=reference.source)
+
+
+def _widened(bbox: list[int]) -> tuple[int, int, int, int]:
+    x, y, w, h = bbox
+    margin_x, margin_y = round(REGION_MARGIN * w), round(REGION_MARGIN * h)
+    return x - margin_x, y - margin_y, w + 2 * margin_x, h + 2 * margin_y
 
 
 def _summary(reference: Reference) -> ReferenceSummary:

@@ -22,6 +22,9 @@ MIN_LEVEL = 22.0
 """Smallest difference (of 255) that counts, whatever the noise."""
 NOISE_FACTOR = 5.0
 """Differences above the median by this many robust deviations count."""
+LOW_LEVEL = 9.0
+LOW_NOISE_FACTOR = 3.0
+"""Fainter differences count where they connect to ones that count on their own."""
 MIN_REGION_FRACTION = 0.002
 """Regions smaller than this share of the overlap are noise."""
 BORDER = 4
@@ -29,7 +32,15 @@ BORDER = 4
 FLAT_LEVELS = 4.0
 """Local standard deviation (5 x 5, of 255) below which a copy's pixel is flat."""
 FIT_PIXELS = 20_000
-"""Pixels sampled for the colour fit: plenty for 21 coefficients."""
+"""Pixels sampled for the colour fit: plenty for 48 coefficients."""
+CURVE_KNOTS = (0.2, 0.4, 0.6, 0.8)
+COLOUR_BOX = 24
+MIN_BOX_PIXELS = 5
+FIT_ROUNDS = 2
+FIT_RESIDUAL_FACTOR = 3.0
+FIT_MIN_RESIDUAL = 6.0
+"""Later refits keep pixels within this many median residuals (of the pixels kept so
+far, and at least these levels) of the previous fit."""
 
 
 @dataclass(frozen=True)
@@ -72,29 +83,55 @@ def localise(query: DecodedImage, reference: DecodedImage, alignment: Alignment)
 
 
 def _match_colours(original: np.ndarray, copy: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Least-squares map from the original's colours (with squares, for gamma) to the
-    copy's, fitted twice: the second fit ignores the worst-fitting fifth, which holds
-    any pasted content."""
+    """Least-squares map from the original's colours (through tone-curve features) to the
+    copy's. It is fitted to the median copy colour of each small box of original colours,
+    so pasted content, borders or caption bars (a minority within any box) do not pull
+    it, while rare colours (a small red bird on grey) count as much as common ones;
+    then refitted on the pixels it explains, to settle on the exact curve."""
     features = _colour_features(original)
     step = max(1, int(np.sqrt(mask.sum() / FIT_PIXELS)))
     sample = np.zeros_like(mask)
     sample[::step, ::step] = mask[::step, ::step]
-    rows = features[sample]
-    targets = copy[sample]
+    rows, targets = features[sample], copy[sample]
     if len(rows) < 50:
         return original
-    weights = np.ones(len(rows), bool)
-    for _ in range(2):
-        coefficients, *_ = np.linalg.lstsq(rows[weights], targets[weights], rcond=None)
+    box_rows, box_targets, box_weights = _colour_box_medians(original[sample], rows, targets)
+    coefficients, *_ = np.linalg.lstsq(box_rows * box_weights[:, None], box_targets * box_weights[:, None], rcond=None)
+    for _ in range(FIT_ROUNDS):
         residual = np.abs(rows @ coefficients - targets).max(axis=1)
-        weights = residual <= np.quantile(residual, 0.8)
+        keep = residual <= max(FIT_MIN_RESIDUAL, FIT_RESIDUAL_FACTOR * float(np.median(residual)))
+        if keep.sum() < 50:
+            break
+        coefficients, *_ = np.linalg.lstsq(rows[keep], targets[keep], rcond=None)
     return np.clip(features @ coefficients, 0, 255).astype(np.float32).reshape(original.shape)
 
 
+def _colour_box_medians(
+    colours: np.ndarray, rows: np.ndarray, targets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per box of original colours (COLOUR_BOX levels a side) with enough pixels: the mean
+    features, the median copy colour, and a weight growing with the square root of the count."""
+    boxes = (colours // COLOUR_BOX).astype(np.int32)
+    keys = (boxes[:, 0] * 64 + boxes[:, 1]) * 64 + boxes[:, 2]
+    order = np.argsort(keys, kind="stable")
+    keys, rows, targets = keys[order], rows[order], targets[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    chosen = [(start, end) for start, end in zip(starts, ends) if end - start >= MIN_BOX_PIXELS]
+    box_rows = np.array([rows[start:end].mean(axis=0) for start, end in chosen])
+    box_targets = np.array([np.median(targets[start:end], axis=0) for start, end in chosen])
+    weights = np.sqrt([end - start for start, end in chosen])
+    return box_rows, box_targets, weights
+
+
 def _colour_features(pixels: np.ndarray) -> np.ndarray:
+    """Per-channel piecewise-linear curves (hinges at CURVE_KNOTS) plus a constant: any
+    mix of per-channel tone curves (levels, gamma, contrast with clipping) and linear
+    channel mixing (saturation, greyscale) is a linear function of these."""
     flat = pixels.reshape(-1, 3) / 255.0
-    features = np.hstack([flat, flat**2, np.ones((len(flat), 1), np.float32)]).astype(np.float32)
-    return features.reshape(*pixels.shape[:2], 7) if pixels.ndim == 3 else features
+    hinges = [np.maximum(flat - knot, 0) for knot in CURVE_KNOTS]
+    features = np.hstack([flat, *hinges, np.ones((len(flat), 1), np.float32)]).astype(np.float32)
+    return features.reshape(*pixels.shape[:2], features.shape[1])
 
 
 def _envelope_difference(copy: np.ndarray, predicted: np.ndarray) -> np.ndarray:
@@ -113,18 +150,30 @@ def _changed_mask(heat: np.ndarray, compared: np.ndarray, pixels: np.ndarray) ->
     median = float(np.median(values))
     deviation = float(np.median(np.abs(values - median))) * 1.4826
     threshold = max(MIN_LEVEL, median + NOISE_FACTOR * deviation)
-    changed = (smooth > threshold) & compared
-    changed &= ~_added_frame(changed, compared, pixels)
+    low = max(LOW_LEVEL, median + LOW_NOISE_FACTOR * deviation)
     side = max(3, round(max(heat.shape) / 150))
+    allowed = (smooth > low) & compared
+    allowed &= ~_added_frame(allowed, compared, pixels, side)
+    changed = _grow((smooth > threshold) & allowed, allowed)
     changed = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
     changed = cv2.morphologyEx(changed, cv2.MORPH_CLOSE, np.ones((3 * side, 3 * side), np.uint8))
     return changed.astype(bool) & compared
 
 
-def _added_frame(candidates: np.ndarray, compared: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+def _grow(seeds: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Hysteresis: the connected parts of `allowed` that hold a seed. A pasted patch
+    that resembles what it covers differs strongly only here and there, but faintly
+    all over; noise differs faintly too, but never strongly over an area."""
+    count, labels = cv2.connectedComponents(allowed.astype(np.uint8), connectivity=8)
+    seeded = np.unique(labels[seeds & allowed])
+    return np.isin(labels, seeded[seeded > 0])
+
+
+def _added_frame(candidates: np.ndarray, compared: np.ndarray, pixels: np.ndarray, side: int) -> np.ndarray:
     """Flat changed pixels connected to the edge of the compared area: borders, caption
-    bars and app chrome laid over where the original reaches. A removal or paste
-    inside the picture does not reach the edge through flat pixels."""
+    bars and app chrome laid over where the original reaches, with the seam (`side`
+    pixels wide) where they meet the photo. A removal or paste inside the picture does
+    not reach the edge through flat pixels."""
     grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY).astype(np.float32)
     mean = cv2.blur(grey, (5, 5))
     spread = np.sqrt(np.maximum(cv2.blur(grey * grey, (5, 5)) - mean * mean, 0))
@@ -132,7 +181,8 @@ def _added_frame(candidates: np.ndarray, compared: np.ndarray, pixels: np.ndarra
     edge = cv2.dilate((~compared).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     count, labels = cv2.connectedComponents(flat.astype(np.uint8), connectivity=8)
     touching = np.unique(labels[edge & flat])
-    return np.isin(labels, touching[touching > 0])
+    frame = np.isin(labels, touching[touching > 0]).astype(np.uint8)
+    return (cv2.dilate(frame, np.ones((2 * side + 1,) * 2, np.uint8)) > 0) & candidates
 
 
 def _regions(
@@ -149,7 +199,7 @@ def _regions(
         regions.append(
             ChangedRegion(
                 box=box,
-                reference_box=_reference_box(box, alignment),
+                reference_box=box_in_reference(box, alignment),
                 area_fraction=round(pixels / area, 4),
                 strength=round(float(heat[labels == label].mean()), 1),
             )
@@ -165,7 +215,8 @@ def _to_full(box: tuple[int, int, int, int], image: DecodedImage) -> tuple[int, 
     return left, top, right - left, bottom - top
 
 
-def _reference_box(box: tuple[int, int, int, int], alignment: Alignment) -> tuple[int, int, int, int]:
+def box_in_reference(box: tuple[int, int, int, int], alignment: Alignment) -> tuple[int, int, int, int]:
+    """The bounding box, in the original's pixels, of a box in the checked image's."""
     x, y, w, h = box
     corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float64)
     mapped = corners @ alignment.matrix[:, :2].T + alignment.matrix[:, 2]

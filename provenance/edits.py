@@ -38,6 +38,7 @@ def describe_transform(alignment: Alignment, query: DecodedImage, reference: Ref
         rotation=round(alignment.rotation, 1),
         mirrored=alignment.mirrored,
         inliers=alignment.inliers,
+        distortion=round(alignment.distortion, 3),
     )
 
 

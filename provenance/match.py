@@ -25,6 +25,16 @@ RANSAC_THRESHOLD = 0.005
 """Reprojection error allowed, as a fraction of the reference's long side."""
 MAX_ANISOTROPY = 1.6
 CONVINCING_INLIERS = 60
+GUIDED_RADIUS = 2.0
+"""Guided matching looks this many RANSAC thresholds around a keypoint's predicted place."""
+GUIDED_MAX_BITS = 64
+"""Largest ORB descriptor distance (of 256 bits) a guided pair may have."""
+FINE_THRESHOLD = 0.4
+"""The second guided round keeps only pairs this close (relative to the first): loose
+pairs pull a least-squares fit off by a pixel or two, which shows on fine texture."""
+SIMILARITY_SHARE = 0.95
+"""A rotation + uniform scale fit is preferred when it keeps this share of the affine
+fit's inliers: copies are rarely sheared, and four parameters extrapolate better than six."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,9 @@ class Alignment:
     matches: int
     query_points: np.ndarray
     """N x 2 checked-image pixels of the inlier keypoints: where the two images agree."""
+    distortion: float = 0.0
+    """Share of the keypoint residuals that vary smoothly across the frame (0..1): near 0
+    for a copy, high for another photograph of the scene (parallax, moving subjects)."""
 
     @property
     def _linear(self) -> np.ndarray:
@@ -81,7 +94,77 @@ def align(query: Keypoints, reference: Keypoints, reference_size: tuple[int, int
     inliers = int(inlier_mask.sum())
     if inliers < MIN_INLIERS or inliers < MIN_INLIER_RATIO * len(good) or not _plausible(matrix):
         return None
-    return Alignment(matrix=matrix, inliers=inliers, matches=len(good), query_points=source[inlier_mask.ravel() == 1])
+    query_points = source[inlier_mask.ravel() == 1]
+    for round_threshold in (threshold, FINE_THRESHOLD * threshold):
+        matrix, query_points = _guided_refit(query, reference, matrix, round_threshold, query_points)
+    if not _plausible(matrix):
+        return None
+    return Alignment(
+        matrix=matrix,
+        inliers=max(inliers, len(query_points)),
+        matches=len(good),
+        query_points=query_points,
+        distortion=_distortion(query, reference, matrix, threshold),
+    )
+
+
+def _guided_refit(
+    query: Keypoints, reference: Keypoints, matrix: np.ndarray, threshold: float, query_points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Refit the transform on every keypoint pair that agrees with it, not only those
+    that passed the ratio test: inliers clustered on one object (a ladybird, a face)
+    extrapolate a slightly wrong rotation or scale to the rest of the frame, which
+    the difference map would then report as altered."""
+    source, target = _guided_pairs(query, reference, matrix, GUIDED_RADIUS * threshold)
+    if len(source) < MIN_INLIERS:
+        return matrix, query_points
+    options = {"method": cv2.RANSAC, "ransacReprojThreshold": threshold, "maxIters": 2000, "confidence": 0.995}
+    refined, mask = cv2.estimateAffine2D(source, target, **options)
+    if refined is None or int(mask.sum()) < MIN_INLIERS:
+        return matrix, query_points
+    similar, similar_mask = cv2.estimateAffinePartial2D(source, target, **options)
+    if similar is not None and similar_mask.sum() >= SIMILARITY_SHARE * mask.sum():
+        refined, mask = similar, similar_mask
+    return refined, source[mask.ravel() == 1]
+
+
+def _guided_pairs(
+    query: Keypoints, reference: Keypoints, matrix: np.ndarray, radius: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each query keypoint, the most similar reference keypoint within `radius` of
+    where the transform puts it (if similar enough): matched points, query then reference."""
+    predicted = query.points @ matrix[:, :2].T + matrix[:, 2]
+    gaps = np.linalg.norm(predicted[:, None, :] - reference.points[None, :, :], axis=2)
+    query_index, reference_index = np.nonzero(gaps <= radius)
+    bits = np.unpackbits(query.descriptors[query_index] ^ reference.descriptors[reference_index], axis=1)
+    distance = bits.sum(axis=1)
+    close = distance <= GUIDED_MAX_BITS
+    best: dict[int, tuple[int, int]] = {}
+    for q, r, d in zip(query_index[close].tolist(), reference_index[close].tolist(), distance[close].tolist()):
+        if q not in best or d < best[q][1]:
+            best[q] = (r, d)
+    return query.points[list(best)], reference.points[[r for r, _ in best.values()]]
+
+
+def _distortion(query: Keypoints, reference: Keypoints, matrix: np.ndarray, threshold: float) -> float:
+    """How far the geometry is from one affine transform: the share of the keypoints'
+    residual vectors that a smooth (cubic) field explains, beyond what fitting noise
+    explains by chance. A resampled copy leaves independent jitter (near 0); another
+    frame of the scene leaves parallax and motion, which vary smoothly (0.3 and more)."""
+    source, target = _guided_pairs(query, reference, matrix, threshold)
+    residual = (source @ matrix[:, :2].T + matrix[:, 2]) - target
+    terms = 10
+    if len(source) < 3 * terms:
+        return 0.0
+    x, y = ((source - source.mean(axis=0)) / (source.std(axis=0) + 1e-9)).T
+    basis = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y, x**3, y**3, x * x * y, x * y * y], axis=1)
+    coefficients, *_ = np.linalg.lstsq(basis, residual, rcond=None)
+    total = float((residual**2).sum())
+    if total <= 0:
+        return 0.0
+    explained = float(((basis @ coefficients) ** 2).sum()) / total
+    chance = terms / len(source)
+    return max(0.0, (explained - chance) / (1 - chance))
 
 
 def align_either_way(

@@ -52,6 +52,11 @@ class Transform(BaseModel):
     rotation: float = Field(description="Degrees the original was turned clockwise")
     mirrored: bool
     inliers: int = Field(description="Keypoint matches consistent with the transform")
+    distortion: float = Field(
+        default=0.0,
+        description="Share of the keypoints' misfit that varies smoothly across the frame: "
+        "near 0 for a copy, high for another photograph of the scene (parallax, movement)",
+    )
 
 
 class ReferenceLink(BaseModel):
@@ -64,7 +69,10 @@ class Region(BaseModel):
     bbox: list[int] = Field(description="[x, y, w, h] in the checked image's pixels")
     reference_bbox: list[int] = Field(description="[x, y, w, h] of the same area in the original's pixels")
     area_fraction: float = Field(description="Share of the compared area the region covers")
-    strength: float = Field(description="Mean difference in the region after colour matching (levels of 255)")
+    strength: float | None = Field(
+        description="Mean difference in the region after colour matching (levels of 255); "
+        "null for a part found through another original's keypoints"
+    )
     explained_by: ReferenceLink | None = Field(
         default=None, description="Another original this region's content comes from (a composite)"
     )

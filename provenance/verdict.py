@@ -9,9 +9,10 @@ from provenance.report import Match, Verdict
 HASH_ONLY_DISTANCE = {"pdq": 31, "phash": 8}
 """Hashes this close are the same picture even when keypoints cannot confirm it
 (tiny or featureless copies): PDQ's own recommended match threshold, and pHash's."""
-RELATED_FRACTION = 0.3
-"""When more than this share of the picture differs from an original that the
-geometry matches, it is another photograph of the same scene, not an edit of it."""
+RELATED_DISTORTION = 0.2
+"""When this share of the keypoints' misfit varies smoothly across the frame, no single
+transform of the original explains the picture: another photograph of the same scene
+(a neighbouring frame, the other camera of a stereo pair), not an edit of it."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,15 @@ def decide(identical: bool, matches: list[Match], library_size: int, had_candida
         )
     geometry = f"{best.transform.inliers} keypoints agree on one geometric transform"
     strength = min(1.0, best.transform.inliers / 100)
+    if best.transform.distortion >= RELATED_DISTORTION:
+        return Decision(
+            "related",
+            round(min(0.95, 0.5 + best.transform.distortion), 2),
+            [
+                f"Same scene as {name}, but a different photograph: the two agree only roughly, with the "
+                "shifts of parallax or movement that no edit of the original produces (another moment or viewpoint).",
+            ],
+        )
     borrowed = [r for r in best.regions if r.explained_by]
     if borrowed:
         others = sorted({f"{r.explained_by.external_id} ({r.explained_by.source})" for r in borrowed})
@@ -53,15 +63,6 @@ def decide(identical: bool, matches: list[Match], library_size: int, had_candida
             [
                 f"Built on {name} ({geometry}), with parts taken from original {', '.join(others)}.",
                 *_region_reasons(best),
-            ],
-        )
-    if (best.changed_fraction or 0) > RELATED_FRACTION:
-        return Decision(
-            "related",
-            round(0.5 + 0.3 * strength, 2),
-            [
-                f"Same scene as {name}, but a different photograph: {best.changed_fraction:.0%} of the picture "
-                "differs in ways no edit of the original explains (another moment or viewpoint).",
             ],
         )
     if best.regions:
