@@ -56,7 +56,7 @@ def check_bytes(library: Library, data: bytes, path: str, evidence: EvidenceSink
     """The report on one image; with an evidence sink, also the evidence picture of
     the best verified match, stored through the sink and referenced in the report."""
     fingerprints = library.fingerprint(data)
-    metadata = extract_metadata(data)
+    metadata = extract_metadata(data, fingerprints.image)
     same_bytes = library.find_by_sha256(fingerprints.sha256)
     if same_bytes is not None:
         found = [_Found(same_bytes, None, _match(same_bytes, metadata, {name: 0 for name in ALGORITHMS}, True))]
