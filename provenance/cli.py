@@ -320,6 +320,26 @@ def evaluate(
     _print_eval(result)
 
 
+@app.command("eval-metadata")
+def evaluate_metadata(
+    folder: Annotated[Path, typer.Argument(help="Folder of sample files, e.g. ../shared/corpus/metadata.")],
+) -> None:
+    """Compare our metadata extraction with ExifTool's on every file: agreement per field."""
+    from provenance.evaluation.exiftool import agreement, available
+
+    if not available():
+        _fail("exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)")
+    counts, disagreements = agreement(folder)
+    table = Table(title=f"Agreement with ExifTool on {folder}")
+    for column in ("Field", "Agree", "Compared", "%"):
+        table.add_column(column, justify="right")
+    for name, (agree, compared) in counts.items():
+        table.add_row(name, str(agree), str(compared), f"{100 * agree / compared:.1f}")
+    out.print(table)
+    for line in disagreements:
+        out.print(f"differs: {line}", highlight=False)
+
+
 def _eval_progress(as_json: bool):
     if as_json or not err.is_terminal:
         return None
@@ -358,6 +378,13 @@ def _print_eval(result) -> None:
     for expected, counts in confusion.items():
         matrix.add_row(expected, *(str(counts.get(verdict, 0)) for verdict in verdicts))
     out.print(matrix)
+    forensics = result.forensics.to_json()
+    indicators = Table(title=f"No-reference indicators, no original used (% fired at moderate or above; p50 {forensics['ms_p50']} ms)")
+    for column in ("Group", "Measures", "Variants", "Copy-move %", "Error level %", "Double JPEG %", "Any pixel %"):
+        indicators.add_column(column, justify="right")
+    for row in forensics["table"]:
+        indicators.add_row(row["group"], row["measures"], str(row["variants"]), *(f"{row[k]:.1f}" for k in ("copy_move", "error_level", "double_jpeg", "any_pixel")))
+    out.print(indicators)
 
 
 def _reference_json(reference: Reference, full: bool = False) -> dict:

@@ -29,6 +29,8 @@ from provenance.metadata.xmp import find_xmp_packet, read_xmp_with_structures
 _RAW_VALUE_CHARS = 300
 _IIM_RESOURCE, _DIGEST_RESOURCE = 0x0404, 0x0425
 _MAX_HISTORY = 50
+_IIM_LIMITS = {25: 64, 80: 32, 90: 32, 92: 32, 95: 32, 100: 3, 101: 64, 103: 32, 105: 256, 110: 32, 115: 32, 116: 128, 120: 2000}
+"""IIM's maximum lengths: a value exactly this long may be XMP's, cut (MWG: recover it from XMP)."""
 
 
 @dataclass
@@ -58,7 +60,11 @@ def extract_metadata(data: bytes, image: DecodedImage | None = None) -> ImageMet
         iim_values = iptc.get((2, dataset), [])
         if not iptc or (xmp_values and not iim_wins):
             return xmp_values
-        return iim_values
+        limit = _IIM_LIMITS.get(dataset)
+        return [
+            xmp_values[i] if limit and len(v) == limit and i < len(xmp_values) and xmp_values[i].startswith(v) else v
+            for i, v in enumerate(iim_values)
+        ]
 
     def text(xmp_names: tuple[str, ...], dataset: int, exif_name: str | None = None) -> str | None:
         if exif_name and exif.first(exif_name):
