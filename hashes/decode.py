@@ -86,6 +86,8 @@ def _open(data: bytes, limits: DecodeLimits) -> Image.Image:
             warnings.simplefilter("ignore")
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     except UnidentifiedImageError as exc:
+        if _looks_like_allowed_format(data):
+            raise CorruptImage("the file starts like a supported image but could not be opened (truncated or damaged)") from exc
         raise UnsupportedFormat(
             "not an image in a supported format (JPEG, PNG, WebP, TIFF, GIF, HEIF/HEIC, AVIF)"
         ) from exc
@@ -101,6 +103,17 @@ def _open(data: bytes, limits: DecodeLimits) -> Image.Image:
             f"the image has {width * height:,} pixels ({width}x{height}); the limit is {limits.max_pixels:,}"
         )
     return image
+
+
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+
+
+def _looks_like_allowed_format(data: bytes) -> bool:
+    """Magic numbers of the allowed formats: a file that has them but will not open is damaged, not foreign."""
+    if data.startswith(_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        return True
+    return data[4:8] == b"ftyp" and (data[8:12] in _HEIF_BRANDS or any(b in data[16:64] for b in _HEIF_BRANDS))
 
 
 def _working_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:

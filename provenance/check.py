@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, Keypoints, extract_keypoints
+from provenance.claims import Claims
 from provenance.candidates import Candidate, feature_candidates, hash_candidates
 from provenance.diff import Difference, box_in_reference, localise
 from provenance.edits import colour_edits, describe_transform, global_edits
+from provenance.enrich import enrich
 from provenance.errors import ProvenanceError
 from provenance.evidence import render_evidence
 from provenance.library import Library, reference_metadata
@@ -45,23 +47,27 @@ EvidenceSink = Callable[[bytes], str]
 """Stores an evidence PNG and returns where it can be found (a path or a URL)."""
 
 
-def check_file(library: Library, path: str, evidence: EvidenceSink | None = None) -> CheckReport | ErrorReport:
+def check_file(
+    library: Library, path: str, evidence: EvidenceSink | None = None, claims: Claims | None = None
+) -> CheckReport | ErrorReport:
     """Check one file; an unreadable or invalid file gives an error report, never an exception."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         return ErrorReport(input=InputInfo(path=path), error=ErrorInfo(code="unreadable", message=exc.strerror or str(exc)))
     try:
-        return check_bytes(library, data, path, evidence)
+        return check_bytes(library, data, path, evidence, claims)
     except ProvenanceError as exc:
         return ErrorReport(input=InputInfo(path=path), error=ErrorInfo(code=exc.code, message=str(exc)))
 
 
-def check_bytes(library: Library, data: bytes, path: str, evidence: EvidenceSink | None = None) -> CheckReport:
+def check_bytes(
+    library: Library, data: bytes, path: str, evidence: EvidenceSink | None = None, claims: Claims | None = None
+) -> CheckReport:
     """The report on one image; with an evidence sink, also the evidence picture of
     the best verified match, stored through the sink and referenced in the report."""
     fingerprints = library.fingerprint(data)
-    metadata = extract_metadata(data)
+    metadata = extract_metadata(data, fingerprints.image)
     same_bytes = library.find_by_sha256(fingerprints.sha256)
     if same_bytes is not None:
         found = [_Found(same_bytes, None, _match(same_bytes, metadata, {name: 0 for name in ALGORITHMS}, True))]
@@ -70,7 +76,7 @@ def check_bytes(library: Library, data: bytes, path: str, evidence: EvidenceSink
         found, had_candidates = _find_originals(library, _QueryFeatures(fingerprints), metadata)
     decision = decide(same_bytes is not None, [f.match for f in found], library.count(), had_candidates)
     image = fingerprints.image
-    return CheckReport(
+    report = CheckReport(
         input=InputInfo(path=path, sha256=fingerprints.sha256, format=image.format, width=image.width, height=image.height),
         verdict=decision.verdict,
         confidence=decision.confidence,
@@ -79,6 +85,7 @@ def check_bytes(library: Library, data: bytes, path: str, evidence: EvidenceSink
         metadata=metadata,
         evidence=_evidence(found, image, evidence),
     )
+    return enrich(report, library, data, image, claims, evidence)
 
 
 def _evidence(found: list[_Found], image: DecodedImage, sink: EvidenceSink | None) -> str | None:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from provenance.bench import run_bench
 from provenance.check import check_file
+from provenance.claims import Claims
 from provenance.evaluation.run import run_eval
 from provenance.config import Settings
 from provenance.errors import InvalidInput, ProvenanceError
@@ -134,8 +135,22 @@ def check(
         Path | None,
         typer.Option(help="Folder for evidence images (original, outlined copy, heat map); path given in each report."),
     ] = None,
+    claimed_source: Annotated[str | None, typer.Option(help="Claim: the agency, credit or photographer.")] = None,
+    claimed_date: Annotated[str | None, typer.Option(help="Claim: when it was taken (ISO 8601, e.g. 2022-04-03).")] = None,
+    claimed_location: Annotated[str | None, typer.Option(help="Claim: where it was taken (a place, or 'lat,lon').")] = None,
+    claim_montage: Annotated[
+        bool | None,
+        typer.Option("--claim-montage/--claim-unaltered", help="Claim: the image is a montage / manipulated (or unaltered)."),
+    ] = None,
 ) -> None:
-    """Check images against the library: one report per input, in input order."""
+    """Check images against the library: one report per input, in input order.
+    Claims, if given, are answered in each report under `claims`."""
+    try:
+        claims = Claims(
+            claimed_source=claimed_source, claimed_date=claimed_date, claimed_location=claimed_location, claimed_montage=claim_montage
+        )
+    except ValidationError as exc:
+        _fail(exc.errors()[0]["msg"].removeprefix("Value error, "))
     files = list(iter_files(paths))
     reports: list[CheckReport | ErrorReport] = []
     if evidence is not None:
@@ -143,7 +158,7 @@ def check(
     with _library() as library, _progress(len(files), "Checking", not as_json) as advance:
         for path in files:
             sink = _evidence_writer(evidence, path) if evidence is not None else None
-            report = check_file(library, path, sink)
+            report = check_file(library, path, sink, claims)
             reports.append(report)
             if as_json:
                 _print_json_line(report.model_dump(mode="json"))
@@ -187,7 +202,7 @@ def _print_reports(reports: list[CheckReport | ErrorReport]) -> None:
             f"{report.confidence:.2f}",
             original,
             ", ".join(best.edits) if best else "",
-            " ".join(report.reasons),
+            " ".join(report.reasons + [f"Claim ({c.claim}): {c.outcome.upper()}. {c.evidence}" for c in report.claims]),
         )
     out.print(table)
 
@@ -305,6 +320,26 @@ def evaluate(
     _print_eval(result)
 
 
+@app.command("eval-metadata")
+def evaluate_metadata(
+    folder: Annotated[Path, typer.Argument(help="Folder of sample files, e.g. ../shared/corpus/metadata.")],
+) -> None:
+    """Compare our metadata extraction with ExifTool's on every file: agreement per field."""
+    from provenance.evaluation.exiftool import agreement, available
+
+    if not available():
+        _fail("exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)")
+    counts, disagreements = agreement(folder)
+    table = Table(title=f"Agreement with ExifTool on {folder}")
+    for column in ("Field", "Agree", "Compared", "%"):
+        table.add_column(column, justify="right")
+    for name, (agree, compared) in counts.items():
+        table.add_row(name, str(agree), str(compared), f"{100 * agree / compared:.1f}")
+    out.print(table)
+    for line in disagreements:
+        out.print(f"differs: {line}", highlight=False)
+
+
 def _eval_progress(as_json: bool):
     if as_json or not err.is_terminal:
         return None
@@ -343,6 +378,13 @@ def _print_eval(result) -> None:
     for expected, counts in confusion.items():
         matrix.add_row(expected, *(str(counts.get(verdict, 0)) for verdict in verdicts))
     out.print(matrix)
+    forensics = result.forensics.to_json()
+    indicators = Table(title=f"No-reference indicators, no original used (% fired at moderate or above; p50 {forensics['ms_p50']} ms)")
+    for column in ("Group", "Measures", "Variants", "Copy-move %", "Error level %", "Double JPEG %", "Any pixel %"):
+        indicators.add_column(column, justify="right")
+    for row in forensics["table"]:
+        indicators.add_row(row["group"], row["measures"], str(row["variants"]), *(f"{row[k]:.1f}" for k in ("copy_move", "error_level", "double_jpeg", "any_pixel")))
+    out.print(indicators)
 
 
 def _reference_json(reference: Reference, full: bool = False) -> dict:

@@ -14,7 +14,8 @@ from provenance.config import Settings
 from provenance.errors import Conflict, NotFound, from_image_error
 from provenance.index import FeatureIndex, HammingIndex
 from provenance.metadata import ImageMetadata, extract_metadata
-from provenance.store import DEFAULT_SOURCE, BlobStore, Fingerprint, Reference, dispose, open_database
+from provenance.metadata.c2pa import ContentCredentials, read_content_credentials
+from provenance.store import DEFAULT_SOURCE, BlobStore, Fingerprint, Reference, StoredCredentials, dispose, open_database
 
 KEYPOINTS = "orb"
 
@@ -88,9 +89,20 @@ class Library:
             fingerprints=[Fingerprint(algorithm=name, value=value) for name, value in fingerprints.hashes.items()]
             + [Fingerprint(algorithm=KEYPOINTS, value=fingerprints.keypoints.to_bytes())],
         )
+        credentials, manifest_store = read_content_credentials(data, fingerprints.image.format)
         try:
             with self.sessions.begin() as session:
                 session.add(reference)
+                if credentials.present:
+                    session.flush()
+                    session.add(
+                        StoredCredentials(
+                            reference_id=reference.id,
+                            status=credentials.status,
+                            summary=credentials.model_dump(mode="json"),
+                            manifest_store=manifest_store,
+                        )
+                    )
         except IntegrityError:
             existing = self.find_by_sha256(fingerprints.sha256)
             if existing:
@@ -188,6 +200,12 @@ class Library:
         if value is None:
             raise NotFound(f"no keypoints for reference {reference_id}")
         return Keypoints.from_bytes(value.value)
+
+    def credentials(self, reference_id: int) -> ContentCredentials | None:
+        """The Content Credentials the original carried when ingested, if any."""
+        with self.sessions() as session:
+            stored = session.get(StoredCredentials, reference_id)
+        return ContentCredentials.model_validate(stored.summary) if stored is not None else None
 
     def working_copy(self, reference: Reference) -> DecodedImage | None:
         """The original's pixels at working size, or None when only fingerprints are kept."""

@@ -6,7 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from provenance.claims import ClaimAssessment
+from provenance.forensics.model import ForensicsReport
 from provenance.metadata import ImageMetadata, MetadataChange
+from provenance.metadata.c2pa import ContentCredentials
 
 Verdict = Literal["identical", "copy", "altered", "composite", "related", "unknown"]
 Edit = Literal[
@@ -89,6 +92,12 @@ class Match(BaseModel):
         default=None, description="Share of the compared area that differs from the original"
     )
     metadata_diff: list[MetadataChange] = Field(default_factory=list)
+    original_credentials: ContentCredentials | None = Field(
+        default=None, description="Content Credentials the original carried when it was ingested"
+    )
+    credentials_note: str | None = Field(
+        default=None, description="What the original's credentials say about this copy (soft-binding recovery)"
+    )
 
 
 class CheckReport(BaseModel):
@@ -100,6 +109,15 @@ class CheckReport(BaseModel):
     metadata: ImageMetadata
     evidence: str | None = Field(
         default=None, description="Where the evidence image (original, outlined copy, heat map) was stored"
+    )
+    content_credentials: ContentCredentials | None = Field(
+        default=None, description="The checked file's own Content Credentials (C2PA) and their validation"
+    )
+    claims: list[ClaimAssessment] = Field(
+        default_factory=list, description="Each claim made about the image: supported, contradicted or unverifiable"
+    )
+    forensics: ForensicsReport | None = Field(
+        default=None, description="No-reference indicators (run when no original explains the pixels)"
     )
 
 

@@ -26,6 +26,7 @@ from provenance.check import check_bytes
 from provenance.config import Settings
 from provenance.errors import ProvenanceError
 from provenance.evaluation import variants as v
+from provenance.evaluation.forensics import ForensicsEval
 from provenance.inputs import iter_files
 from provenance.library import Library, ReferenceDetails
 from provenance.report import CheckReport
@@ -53,6 +54,7 @@ class EvalResult:
     seed: int
     library_size: int
     outcomes: list[Outcome] = field(default_factory=list)
+    forensics: ForensicsEval = field(default_factory=ForensicsEval)
 
     def groups(self) -> list[dict]:
         by_group: dict[str, list[Outcome]] = defaultdict(list)
@@ -91,6 +93,7 @@ class EvalResult:
             "summary": self.summary(),
             "groups": self.groups(),
             "confusion": self.confusion(),
+            "forensics": self.forensics.to_json(),
         }
 
 
@@ -121,6 +124,7 @@ def run_eval(
             for done, make in enumerate(planned, start=1):
                 variant = make()
                 result.outcomes.append(_score(library, variant))
+                result.forensics.add(variant)
                 if out_dir is not None:
                     _save(out_dir, variant, result.outcomes[-1])
                 if progress:

@@ -21,6 +21,8 @@ class ExifRecord:
     tags: dict[str, str] = field(default_factory=dict)
     gps: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    thumbnail: bytes | None = None
+    """The JPEG preview in IFD1, when the file carries one."""
 
     def first(self, *names: str) -> str | None:
         for name in names:
@@ -37,6 +39,9 @@ def read_exif(data: bytes) -> ExifRecord:
     except Exception as exc:  # exifread raises anything on hostile input; never fail a check for it
         record.error = f"EXIF could not be read: {type(exc).__name__}: {exc}"
         return record
+    thumbnail = tags.get("JPEGThumbnail")
+    if isinstance(thumbnail, bytes) and thumbnail.startswith(b"\xff\xd8"):
+        record.thumbnail = thumbnail
     for name, value in tags.items():
         if name.startswith(_SKIPPED_PREFIXES) or name in _SKIPPED_TAGS:
             continue

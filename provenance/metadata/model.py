@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
+
+from provenance.metadata.jpeg_quality import JpegInfo
+from provenance.metadata.thumbnail import ThumbnailCheck
 
 KEY_FIELDS: tuple[str, ...] = (
     "captured_at",
@@ -27,6 +32,16 @@ KEY_FIELDS: tuple[str, ...] = (
 """Fields a photo desk compares between a copy and its original."""
 
 
+class HistoryEvent(BaseModel):
+    """One `xmpMM:History` event: what software did to the file, and when."""
+
+    action: str | None = None
+    when: str | None = None
+    software_agent: str | None = None
+    changed: str | None = None
+    instance_id: str | None = None
+
+
 class ImageMetadata(BaseModel):
     captured_at: str | None = None
     """ISO 8601, with the offset where the camera recorded one."""
@@ -46,10 +61,28 @@ class ImageMetadata(BaseModel):
     caption: str | None = None
     city: str | None = None
     country: str | None = None
+    province_state: str | None = None
+    sublocation: str | None = None
+    country_code: str | None = None
+    date_created: str | None = None
+    """IPTC Date Created as the caption desk recorded it (MWG: XMP or IIM), ISO 8601."""
+    modified_at: str | None = None
+    """EXIF DateTime or xmp:ModifyDate: when software last saved the file."""
     transmission_reference: str | None = None
     document_id: str | None = None
     instance_id: str | None = None
     original_document_id: str | None = None
+    derived_from_document_id: str | None = None
+    history: list[HistoryEvent] = Field(default_factory=list)
+    """`xmpMM:History`: the edit history Adobe-compatible software records."""
+    iptc_digest: Literal["matches", "differs", "absent"] | None = None
+    """IPTC IIM digest (Photoshop 0x0425) against the IIM block: `differs` means a tool unaware
+    of XMP edited the IIM after the XMP was written, so IIM values are preferred (MWG)."""
+    software_traces: list[str] = Field(default_factory=list)
+    """Every software name the file carries (EXIF Software, XMP CreatorTool, history agents, JPEG comments)."""
+    jpeg: JpegInfo | None = None
+    thumbnail: ThumbnailCheck | None = None
+    """The EXIF thumbnail and whether it shows the same picture."""
     keywords: list[str] = Field(default_factory=list)
     raw: dict[str, str] = Field(default_factory=dict)
     """Every tag read, as `EXIF:Tag`, `IPTC:2:80`, `XMP:ns:Name`, for the report."""

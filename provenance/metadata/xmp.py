@@ -20,6 +20,8 @@ PREFIXES = {
     "http://ns.adobe.com/exif/1.0/": "exif",
     "http://ns.adobe.com/tiff/1.0/": "tiff",
     "http://ns.adobe.com/exif/1.0/aux/": "aux",
+    "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#": "stEvt",
+    "http://ns.adobe.com/xap/1.0/sType/ResourceRef#": "stRef",
 }
 _PACKET_START, _PACKET_END = b"<x:xmpmeta", b"</x:xmpmeta>"
 _BYTE_ORDERS = (
@@ -43,10 +45,55 @@ def find_xmp_packet(info_xmp: bytes | str | None, data: bytes) -> bytes | None:
 
 def read_xmp(packet: bytes) -> tuple[dict[str, list[str]], str | None]:
     """Properties as `prefix:Name` -> values, and an error message if the packet is unreadable."""
+    properties, _, error = read_xmp_with_structures(packet)
+    return properties, error
+
+
+def read_xmp_with_structures(packet: bytes) -> tuple[dict[str, list[str]], dict[str, list[dict[str, str]]], str | None]:
+    """Simple properties as in `read_xmp`, and structured ones (`xmpMM:History` events,
+    `xmpMM:DerivedFrom`) as lists of `prefix:field` -> value records."""
     try:
         root = SafeElementTree.fromstring(_as_utf8(packet))
     except (ElementTree.ParseError, DefusedXmlException, ValueError) as exc:
-        return {}, f"XMP could not be read: {exc}"
+        return {}, {}, f"XMP could not be read: {exc}"
+    return _properties(root), _structures(root), None
+
+
+_STRUCTURES = ("xmpMM:History", "xmpMM:DerivedFrom", "xmpMM:Ingredients")
+_MAX_STRUCTURE_ITEMS = 200
+
+
+def _structures(root: ElementTree.Element) -> dict[str, list[dict[str, str]]]:
+    found: dict[str, list[dict[str, str]]] = {}
+    for description in root.iter(f"{{{RDF}}}Description"):
+        for child in description:
+            name = _qualified(child.tag)
+            if name not in _STRUCTURES:
+                continue
+            items = child.findall(f"./{{{RDF}}}*/{{{RDF}}}li") or [child]
+            for item in items[:_MAX_STRUCTURE_ITEMS]:
+                record = _fields(item)
+                if record:
+                    found.setdefault(name, []).append(record)
+    return found
+
+
+def _fields(element: ElementTree.Element) -> dict[str, str]:
+    """A structure's fields, written as attributes, child elements or a nested rdf:Description."""
+    record: dict[str, str] = {}
+    for node in (element, *element.findall(f"./{{{RDF}}}Description")):
+        for attribute, value in node.attrib.items():
+            name = _qualified(attribute)
+            if name and value.strip():
+                record[name] = value.strip()[:300]
+        for child in node:
+            name = _qualified(child.tag)
+            if name and child.text and child.text.strip():
+                record[name] = child.text.strip()[:300]
+    return record
+
+
+def _properties(root: ElementTree.Element) -> dict[str, list[str]]:
     properties: dict[str, list[str]] = {}
     for description in root.iter(f"{{{RDF}}}Description"):
         for attribute, value in description.attrib.items():
@@ -59,7 +106,7 @@ def read_xmp(packet: bytes) -> tuple[dict[str, list[str]], str | None]:
                 values = _values(child)
                 if values:
                     properties.setdefault(name, []).extend(values)
-    return properties, None
+    return properties
 
 
 def _as_utf8(packet: bytes) -> bytes:

@@ -49,3 +49,17 @@ class Fingerprint(Base):
     algorithm: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
     reference: Mapped[Reference] = relationship(back_populates="fingerprints")
+
+
+class StoredCredentials(Base):
+    """The Content Credentials (C2PA manifest store) an original carried when it was
+    ingested, so that a later check of a stripped copy can still name its signer."""
+
+    __tablename__ = "content_credentials"
+
+    reference_id: Mapped[int] = mapped_column(ForeignKey("references.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[dict] = mapped_column(JSON)
+    """The report's view (provenance.metadata.c2pa.ContentCredentials)."""
+    manifest_store: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    """The whole manifest store as c2pa-python's Reader.json() gives it."""

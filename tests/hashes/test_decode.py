@@ -187,3 +187,21 @@ def test_pixel_limit() -> None:
 def test_errors_are_image_errors_with_a_code(error: type[ImageError], code: str) -> None:
     assert issubclass(error, ImageError)
     assert error("message").code == code
+
+
+@pytest.mark.parametrize("cut", [60, 200, 400])
+def test_truncated_heif_is_corrupt_not_unsupported(cut: int) -> None:
+    import io as _io
+
+    from PIL import Image as _Image
+
+    buffer = _io.BytesIO()
+    _Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "HEIF")
+    data = buffer.getvalue()
+    with pytest.raises(CorruptImage):
+        decode(data[:cut])
+
+
+def test_foreign_bytes_stay_unsupported() -> None:
+    with pytest.raises(UnsupportedFormat):
+        decode(b"%PDF-1.4 not an image at all" * 10)

@@ -30,7 +30,9 @@ def test_iptc_iim() -> None:
 
 def test_utf16_xmp() -> None:
     metadata = _metadata(METADATA / "XMP.jpg")
-    assert metadata.caption == "UTF-16 (big-endian) encoded XMP"
+    # MWG: EXIF ImageDescription wins over XMP dc:description (ExifTool's MWG:Description agrees)
+    assert metadata.caption == "A witty caption"
+    assert metadata.raw["XMP:dc:description"] == "UTF-16 (big-endian) encoded XMP"
     assert metadata.document_id == "adobe:docid:photoshop:4cc7b857-69d0-11d8-8ac4-bb59c92f0d9a"
     assert metadata.byline == "Phil Harvey"
     assert metadata.keywords == ["ExifTool", "Test", "XMP"]

@@ -1,0 +1,1 @@
+"""No-reference forensic indicators: signals read from the image alone, for when no original matches."""
