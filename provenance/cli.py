@@ -27,7 +27,7 @@ from provenance.evaluation.run import run_eval
 from provenance.config import Settings
 from provenance.errors import InvalidInput, ProvenanceError
 from provenance.inputs import iter_files, read_sidecar
-from provenance.library import Library, ReferenceDetails, reference_metadata
+from provenance.library import Library, ReferenceDetails, reference_json, reference_metadata
 from provenance.report import CheckReport, ErrorReport
 from provenance.store import Reference
 
@@ -123,7 +123,7 @@ def _ingest_one(library: Library, path: str, source: str | None, external_id: st
     except ProvenanceError as exc:
         return {"path": path, "status": "error", "error": {"code": exc.code, "message": str(exc)}}
     status = "added" if outcome.created else "exists"
-    return {"path": path, "status": status, "reference": _reference_json(outcome.reference)}
+    return {"path": path, "status": status, "reference": reference_json(outcome.reference)}
 
 
 @app.command()
@@ -205,7 +205,7 @@ def references_list(
         total = library.count(source=source)
     if as_json:
         for reference in references:
-            _print_json_line(_reference_json(reference))
+            _print_json_line(reference_json(reference))
         return
     table = Table(title=f"References {offset + 1}-{offset + len(references)} of {total}")
     for column in ("ID", "External ID", "Source", "Credit", "Captured", "Size", "Ingested"):
@@ -229,7 +229,7 @@ def references_show(reference_id: int) -> None:
     """Show one original with all its metadata, as JSON."""
     with _library() as library:
         reference = _get(library, reference_id)
-    out.print_json(json.dumps(_reference_json(reference, full=True)))
+    out.print_json(json.dumps(reference_json(reference, full=True)))
 
 
 @references_app.command("delete")
@@ -343,27 +343,6 @@ def _print_eval(result) -> None:
     for expected, counts in confusion.items():
         matrix.add_row(expected, *(str(counts.get(verdict, 0)) for verdict in verdicts))
     out.print(matrix)
-
-
-def _reference_json(reference: Reference, full: bool = False) -> dict:
-    metadata = reference_metadata(reference)
-    data = {
-        "id": reference.id,
-        "external_id": reference.external_id,
-        "source": reference.source,
-        "sha256": reference.sha256,
-        "filename": reference.filename,
-        "format": reference.format,
-        "width": reference.width,
-        "height": reference.height,
-        "credit": metadata.credit,
-        "byline": metadata.byline,
-        "captured_at": metadata.captured_at,
-        "ingested_at": reference.ingested_at.isoformat(),
-    }
-    if full:
-        data["metadata"] = metadata.model_dump(mode="json")
-    return data
 
 
 def main() -> None:

@@ -1,0 +1,46 @@
+"""API keys as `Authorization: Bearer ...`: 401 without a valid key, 403 without the scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import ApiError
+from api.services import Services
+from provenance.keys import Scope, grants
+
+bearer = HTTPBearer(auto_error=False, description="An API key made with `provenance keys create`.")
+
+
+@dataclass(frozen=True)
+class Caller:
+    key_id: int | None
+    """None in demo mode (started with `--no-auth`)."""
+    name: str
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def require(scope: Scope) -> Callable[..., Caller]:
+    def check_key(
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+    ) -> Caller:
+        state = services(request)
+        if not state.require_auth:
+            return Caller(None, "demo")
+        challenge = {"WWW-Authenticate": "Bearer"}
+        if credentials is None:
+            raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'", challenge)
+        key = state.keys.verify(credentials.credentials)
+        if key is None:
+            raise ApiError(401, "unauthorized", "the API key is unknown or revoked", challenge)
+        if not grants(key.scopes, scope):
+            raise ApiError(403, "forbidden", f"this key lacks the '{scope}' scope")
+        return Caller(key.id, key.name)
+
+    return check_key
