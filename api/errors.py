@@ -78,7 +78,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-        cause = exc.__cause__
+        cause = exc.__cause__ or exc.__context__
         if isinstance(cause, MultiPartException):
             too_many = "Too many" in cause.message
             return error_response(413 if too_many else 400, "too_many_files" if too_many else "bad_multipart", cause.message)

@@ -75,7 +75,7 @@ class BatchRunner:
         )
         with self.sessions.begin() as session:
             session.add(batch)
-        self._executor.submit(self._run, batch_id)
+        self._queue(batch_id)
         return batch
 
     def get(self, batch_id: str) -> Batch:
@@ -99,12 +99,20 @@ class BatchRunner:
                 .order_by(Batch.created_at)
             ).all()
         for batch_id in pending:
-            self._executor.submit(self._run, batch_id)
+            self._queue(batch_id)
 
     def close(self) -> None:
         """Stop after the file being checked; the rest waits in the spool for the next start."""
         self._stopping.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _queue(self, batch_id: str) -> None:
+        """A batch accepted while the runner stops is kept; the next start runs it."""
+        try:
+            self._executor.submit(self._run, batch_id)
+        except RuntimeError:
+            if not self._stopping.is_set():
+                raise
 
     def _valid_callback(self, url: str | None) -> str | None:
         if not url:
