@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.middleware import BodyLimit, SecurityHeaders
+from api.middleware import BodyLimit, SecurityHeaders, UploadGate
 from api.routes import batches, checks, health, pages, references
 from api.services import Services
 from provenance import __version__
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, require_auth: bool = True, call
     for module in (health, checks, references, batches, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    app.add_middleware(UploadGate)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,12 +56,42 @@ class BodyLimit:
 
 
 async def _send_too_large(send: Send, limit: int) -> None:
-    error = BodyTooLarge(limit)
+    await _send_error(send, BodyTooLarge(limit))
+
+
+async def _send_error(send: Send, error: ApiError, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """An error answered before the app runs; the body is left unread, so the connection is closed."""
     body = json.dumps({"error": {"code": error.code, "message": error.detail}}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-               (b"x-content-type-options", b"nosniff"), (b"connection", b"close")]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+               (b"connection", b"close"), *(headers or [])]
+    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class UploadGate:
+    """Refuses an upload without a valid key before its body is read, so that anonymous
+    clients cannot make the server take in hundreds of megabytes. (FastAPI reads the
+    body before it runs the route's dependencies, which then check the scope.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH") and scope["path"].startswith("/v1/"):
+            services = scope["app"].state.services
+            token = _bearer_token(dict(scope["headers"]).get(b"authorization", b""))
+            if services.require_auth and (token is None or await run_in_threadpool(services.keys.verify, token) is None):
+                error = ApiError(401, "unauthorized", "send a valid API key as 'Authorization: Bearer <key>'")
+                await _send_error(send, error, [(b"www-authenticate", b"Bearer")])
+                return
+        await self.app(scope, receive, send)
+
+
+def _bearer_token(header: bytes) -> str | None:
+    scheme, _, token = header.decode("latin-1").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 class SecurityHeaders:

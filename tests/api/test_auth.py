@@ -24,6 +24,18 @@ def test_missing_or_wrong_key_is_401(server: Server) -> None:
         assert answer.headers["www-authenticate"] == "Bearer"
 
 
+def test_uploads_without_a_key_are_refused_before_the_body_is_read(server: Server) -> None:
+    def endless():
+        yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
+        for _ in range(2000):  # 128 MiB the server must not wait for
+            yield b"\0" * 65536
+
+    for path in ("/v1/checks", "/v1/references", "/v1/batches"):
+        with server.client() as http:
+            answer = http.post(path, content=endless(), headers={"Content-Type": "multipart/form-data; boundary=x"})
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized", path
+
+
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
