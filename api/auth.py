@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.errors import ApiError
 from api.services import Services
 from provenance.keys import Scope, grants
+from provenance.store import ApiKey
 
 bearer = HTTPBearer(auto_error=False, description="An API key made with `provenance keys create`.")
 
@@ -26,6 +27,17 @@ def services(request: Request) -> Services:
     return request.app.state.services
 
 
+def authenticate(state: Services, token: str | None) -> ApiKey:
+    """The caller's active key, or a 401."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if not token:
+        raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'", challenge)
+    key = state.keys.verify(token)
+    if key is None:
+        raise ApiError(401, "unauthorized", "the API key is unknown or revoked", challenge)
+    return key
+
+
 def require(scope: Scope) -> Callable[..., Caller]:
     def check_key(
         request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
@@ -33,12 +45,7 @@ def require(scope: Scope) -> Callable[..., Caller]:
         state = services(request)
         if not state.require_auth:
             return Caller(None, "demo")
-        challenge = {"WWW-Authenticate": "Bearer"}
-        if credentials is None:
-            raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'", challenge)
-        key = state.keys.verify(credentials.credentials)
-        if key is None:
-            raise ApiError(401, "unauthorized", "the API key is unknown or revoked", challenge)
+        key = authenticate(state, credentials.credentials if credentials else None)
         if not grants(key.scopes, scope):
             raise ApiError(403, "forbidden", f"this key lacks the '{scope}' scope")
         return Caller(key.id, key.name)

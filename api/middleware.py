@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.auth import authenticate
 from api.errors import ApiError
 
 _NO_PAGE_POLICY = ("/docs", "/redoc", "/static-offline-docs")
@@ -80,10 +81,12 @@ class UploadGate:
         if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH") and scope["path"].startswith("/v1/"):
             services = scope["app"].state.services
             token = _bearer_token(dict(scope["headers"]).get(b"authorization", b""))
-            if services.require_auth and (token is None or await run_in_threadpool(services.keys.verify, token) is None):
-                error = ApiError(401, "unauthorized", "send a valid API key as 'Authorization: Bearer <key>'")
-                await _send_error(send, error, [(b"www-authenticate", b"Bearer")])
-                return
+            if services.require_auth:
+                try:
+                    await run_in_threadpool(authenticate, services, token)
+                except ApiError as error:
+                    await _send_error(send, error, [(b"www-authenticate", b"Bearer")])
+                    return
         await self.app(scope, receive, send)
 
 
