@@ -40,7 +40,7 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_too_large(send, self.max_bytes)
+            await _send_error(send, BodyTooLarge(self.max_bytes))
             return
         received = 0
 
@@ -54,10 +54,6 @@ class BodyLimit:
             return message
 
         await self.app(scope, counting_receive, send)
-
-
-async def _send_too_large(send: Send, limit: int) -> None:
-    await _send_error(send, BodyTooLarge(limit))
 
 
 async def _send_error(send: Send, error: ApiError, headers: list[tuple[bytes, bytes]] | None = None) -> None:

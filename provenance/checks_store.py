@@ -8,6 +8,7 @@ survive a restart.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 import uuid
@@ -26,6 +27,7 @@ from provenance.store import BlobStore, CheckRecord
 EvidenceLocation = Callable[[str], str]
 """Turns a check id into where its evidence image will be served (e.g. a URL)."""
 
+log = logging.getLogger(__name__)
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -71,7 +73,8 @@ class CheckStore:
         batch: tuple[str, int] | None = None,
     ) -> CheckRecord:
         """Check and store. Bad input raises for a single check; in a batch (`batch` is
-        its id and the file's position) it is stored as an error report instead."""
+        its id and the file's position) it is stored as an error report instead, so one
+        file never stops the others."""
         check_id = new_id()
         stored_evidence: list[str] = []
 
@@ -89,6 +92,12 @@ class CheckStore:
             if batch is None:
                 raise
             report = ErrorReport(input=InputInfo(path=filename), error=ErrorInfo(code=exc.code, message=str(exc)))
+        except Exception:
+            if batch is None:
+                raise
+            log.exception("check of %s in batch %s failed", filename, batch[0])
+            message = "the check failed on the server; it has been logged"
+            report = ErrorReport(input=InputInfo(path=filename), error=ErrorInfo(code="internal_error", message=message))
         record = CheckRecord(
             id=check_id,
             filename=filename,
