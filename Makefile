@@ -4,11 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= .demo/home
+PORT ?= 8000
 CORPUS ?= ../shared/corpus/photos
 # PostgreSQL store tests run when a server answers on 127.0.0.1:5432 (else they are skipped).
 POSTGRES_URL := $(shell command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432 && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
 
-.PHONY: install demo test bench clean
+.PHONY: install browser demo serve test bench openapi clean
 
 $(STAMP): pyproject.toml
 	@# ExifTool is the oracle the metadata tests compare against; installed when missing and we are root.
@@ -22,6 +23,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The browser tests drive Debian's chromium (Playwright with executable_path); install it when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "Could not install chromium: the browser tests will be skipped" >&2; \
+	  else \
+	    echo "chromium is missing and needs root with apt-get to install: the browser tests will be skipped" >&2; \
+	  fi; }
+
 # Ingest the sample originals into a fresh home, then check the original and sample copies.
 # The check exits 1 because one sample is deliberately truncated; anything else fails the demo.
 demo: install
@@ -29,12 +41,23 @@ demo: install
 	PROVENANCE_HOME=$(DEMO_HOME) $(BIN)/provenance ingest tests/fixtures/originals
 	PROVENANCE_HOME=$(DEMO_HOME) $(BIN)/provenance references list
 	PROVENANCE_HOME=$(DEMO_HOME) $(BIN)/provenance check tests/fixtures/originals/Dune.jpg tests/fixtures/copies || [ $$? -eq 1 ]
+	$(if $(SERVE),PROVENANCE_HOME=$(DEMO_HOME) $(BIN)/provenance serve --no-auth --port $(PORT))
 
-test: install
+# The web page and API on the sample library, without keys, on http://127.0.0.1:$(PORT)/ only.
+serve: install
+	rm -rf $(DEMO_HOME)
+	PROVENANCE_HOME=$(DEMO_HOME) $(BIN)/provenance ingest tests/fixtures/originals
+	PROVENANCE_HOME=$(DEMO_HOME) $(BIN)/provenance serve --no-auth --port $(PORT)
+
+test: install browser
 	PROVENANCE_TEST_POSTGRES_URL=$${PROVENANCE_TEST_POSTGRES_URL:-$(POSTGRES_URL)} $(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/provenance bench $(CORPUS)
+
+# Refresh the committed OpenAPI document after changing the API (a test compares them).
+openapi: install
+	$(BIN)/provenance openapi --out api/openapi.json
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache

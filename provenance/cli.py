@@ -22,19 +22,23 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from provenance.bench import run_bench
-from provenance.check import check_file
+from provenance.check import EvidenceSink, check_file
 from provenance.claims import Claims
+from provenance.client import Client, RemoteError
 from provenance.evaluation.run import run_eval
 from provenance.config import Settings
 from provenance.errors import InvalidInput, ProvenanceError
 from provenance.inputs import iter_files, read_sidecar
-from provenance.library import Library, ReferenceDetails, reference_metadata
+from provenance.keys import SCOPES, KeyStore
+from provenance.library import Library, ReferenceDetails, reference_json, reference_metadata
 from provenance.report import CheckReport, ErrorReport
 from provenance.store import Reference
 
 app = typer.Typer(help="Find the agency original of a photograph and say how a copy differs.", no_args_is_help=True)
 references_app = typer.Typer(help="See and manage the library of originals.", no_args_is_help=True)
 app.add_typer(references_app, name="references")
+keys_app = typer.Typer(help="API keys for the HTTP API (shown once, stored hashed).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 out = Console(width=shutil.get_terminal_size((160, 40)).columns)
 """Rich assumes 80 columns when stdout is not a terminal; reports read better wider."""
@@ -46,12 +50,19 @@ EXIT_USAGE = 2
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON Lines on stdout, one object per input.")]
 
 
-@contextmanager
-def _library() -> Iterator[Library]:
+def _settings() -> Settings:
     try:
-        library = Library(Settings())
+        return Settings()
     except ValidationError as exc:
         _fail(f"invalid PROVENANCE_* setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+        raise
+
+
+@contextmanager
+def _library() -> Iterator[Library]:
+    settings = _settings()
+    try:
+        library = Library(settings)
     except SQLAlchemyError as exc:
         _fail(f"cannot open the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
     try:
@@ -124,7 +135,7 @@ def _ingest_one(library: Library, path: str, source: str | None, external_id: st
     except ProvenanceError as exc:
         return {"path": path, "status": "error", "error": {"code": exc.code, "message": str(exc)}}
     status = "added" if outcome.created else "exists"
-    return {"path": path, "status": status, "reference": _reference_json(outcome.reference)}
+    return {"path": path, "status": status, "reference": reference_json(outcome.reference)}
 
 
 @app.command()
@@ -142,6 +153,10 @@ def check(
         bool | None,
         typer.Option("--claim-montage/--claim-unaltered", help="Claim: the image is a montage / manipulated (or unaltered)."),
     ] = None,
+    remote: Annotated[
+        str | None,
+        typer.Option(help="Check on a provenance server at this URL, with the key in PROVENANCE_API_KEY."),
+    ] = None,
 ) -> None:
     """Check images against the library: one report per input, in input order.
     Claims, if given, are answered in each report under `claims`."""
@@ -155,10 +170,10 @@ def check(
     reports: list[CheckReport | ErrorReport] = []
     if evidence is not None:
         evidence.mkdir(parents=True, exist_ok=True)
-    with _library() as library, _progress(len(files), "Checking", not as_json) as advance:
+    with _checker(remote) as check_one, _progress(len(files), "Checking", not as_json) as advance:
         for path in files:
             sink = _evidence_writer(evidence, path) if evidence is not None else None
-            report = check_file(library, path, sink, claims)
+            report = check_one(path, sink, claims)
             reports.append(report)
             if as_json:
                 _print_json_line(report.model_dump(mode="json"))
@@ -167,6 +182,23 @@ def check(
         _print_reports(reports)
     if any(isinstance(r, ErrorReport) for r in reports):
         raise typer.Exit(EXIT_PARTIAL)
+
+
+Checker = Callable[[str, EvidenceSink | None, Claims], CheckReport | ErrorReport]
+
+
+@contextmanager
+def _checker(remote: str | None) -> Iterator[Checker]:
+    """The local library, or a server when `--remote` names one (same reports either way)."""
+    if remote is None:
+        with _library() as library:
+            yield lambda path, sink, claims: check_file(library, path, sink, claims)
+        return
+    try:
+        with Client(remote, _settings().api_key) as client:
+            yield client.check_path
+    except RemoteError as exc:
+        _fail(f"the server refused: {exc} ({exc.code})")
 
 
 def _evidence_writer(folder: Path, path: str) -> Callable[[bytes], str]:
@@ -220,7 +252,7 @@ def references_list(
         total = library.count(source=source)
     if as_json:
         for reference in references:
-            _print_json_line(_reference_json(reference))
+            _print_json_line(reference_json(reference))
         return
     table = Table(title=f"References {offset + 1}-{offset + len(references)} of {total}")
     for column in ("ID", "External ID", "Source", "Credit", "Captured", "Size", "Ingested"):
@@ -244,7 +276,7 @@ def references_show(reference_id: int) -> None:
     """Show one original with all its metadata, as JSON."""
     with _library() as library:
         reference = _get(library, reference_id)
-    out.print_json(json.dumps(_reference_json(reference, full=True)))
+    out.print_json(json.dumps(reference_json(reference, full=True)))
 
 
 @references_app.command("delete")
@@ -387,25 +419,104 @@ def _print_eval(result) -> None:
     out.print(indicators)
 
 
-def _reference_json(reference: Reference, full: bool = False) -> dict:
-    metadata = reference_metadata(reference)
-    data = {
-        "id": reference.id,
-        "external_id": reference.external_id,
-        "source": reference.source,
-        "sha256": reference.sha256,
-        "filename": reference.filename,
-        "format": reference.format,
-        "width": reference.width,
-        "height": reference.height,
-        "credit": metadata.credit,
-        "byline": metadata.byline,
-        "captured_at": metadata.captured_at,
-        "ingested_at": reference.ingested_at.isoformat(),
-    }
-    if full:
-        data["metadata"] = metadata.model_dump(mode="json")
-    return data
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the key, e.g. 'cms-prod' or 'photo desk'.")],
+    scope: Annotated[
+        list[str], typer.Option("--scope", help=f"Repeat for several: {', '.join(SCOPES)} (admin grants all).")
+    ] = ["check"],  # noqa: B006 (typer reads the default)
+) -> None:
+    """Create a key. The key is printed once, on stdout; only its hash is stored."""
+    with _library() as library:
+        try:
+            created = KeyStore(library.sessions).create(name, scope)
+        except ProvenanceError as exc:
+            _fail(str(exc))
+            raise
+    err.print(f"Key {created.key.id} ({created.key.name}, scopes {', '.join(created.key.scopes)}). "
+              "Store it now: it cannot be shown again.", highlight=False)
+    sys.stdout.write(created.secret + "\n")
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonOption = False) -> None:
+    """List keys (never their secrets)."""
+    with _library() as library:
+        keys = KeyStore(library.sessions).list()
+    rows = [
+        {
+            "id": key.id,
+            "name": key.name,
+            "prefix": key.prefix,
+            "scopes": key.scopes,
+            "created_at": key.created_at.isoformat(),
+            "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+        }
+        for key in keys
+    ]
+    if as_json:
+        for row in rows:
+            _print_json_line(row)
+        return
+    table = Table(title="API keys")
+    for column in ("ID", "Name", "Starts with", "Scopes", "Created", "Revoked"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row["id"]), row["name"], row["prefix"], ", ".join(row["scopes"]),
+                      row["created_at"][:16], (row["revoked_at"] or "")[:16])
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: int) -> None:
+    """Revoke a key at once; requests with it get 401 from then on."""
+    with _library() as library:
+        try:
+            key = KeyStore(library.sessions).revoke(key_id)
+        except ProvenanceError as exc:
+            _fail(str(exc), EXIT_PARTIAL)
+            raise
+    err.print(f"Revoked key {key.id} ({key.name}).", highlight=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    no_auth: Annotated[
+        bool, typer.Option("--no-auth", help="Local demo: no API keys asked. Only on a loopback address.")
+    ] = False,
+) -> None:
+    """Serve the HTTP API and the photo-desk page (http://HOST:PORT/)."""
+    import uvicorn
+
+    from api import create_app
+
+    if no_auth and host not in LOOPBACK_HOSTS:
+        _fail(f"--no-auth lets anyone in: allowed on {', '.join(LOOPBACK_HOSTS)} only, not {host}")
+    settings = _settings()
+    if not no_auth:
+        with _library() as library:
+            if not any(key.revoked_at is None for key in KeyStore(library.sessions).list()):
+                err.print("No API key yet: create one with `provenance keys create NAME --scope check`.")
+    uvicorn.run(create_app(settings, require_auth=not no_auth), host=host, port=port)
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+@app.command()
+def openapi(
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
+) -> None:
+    """The HTTP API's OpenAPI document (the repository keeps it in api/openapi.json)."""
+    from api.openapi import openapi_json
+
+    text = openapi_json()
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text)
 
 
 def main() -> None:

@@ -21,6 +21,14 @@ class Settings(BaseSettings):
     max_bytes: int = 64 * 2**20
     max_pixels: int = 120_000_000
     working_size: int = 1024
+    max_request_bytes: int = 256 * 2**20
+    """Largest HTTP request body (a batch carries many files)."""
+    max_batch_files: int = 500
+    """Most images in one batch, counting the entries of an uploaded zip."""
+    webhook_secret: str | None = None
+    """Key of the HMAC-SHA256 signature on batch callbacks; callbacks are refused without it."""
+    api_key: str | None = None
+    """Key the CLI sends to a remote server (`provenance check --remote URL`)."""
 
     @property
     def resolved_database_url(self) -> str:
@@ -29,6 +37,15 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.home / "originals"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.home / "evidence"
+
+    @property
+    def spool_dir(self) -> Path:
+        """Uploaded batch files waiting to be checked; kept until checked, so a restart resumes."""
+        return self.home / "spool"
 
     @property
     def decode_limits(self) -> DecodeLimits:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.sql import Select
 from sqlalchemy.exc import IntegrityError
 
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, ImageError, Keypoints, decode, fingerprint
@@ -136,17 +137,15 @@ class Library:
         with self.sessions() as session:
             return session.scalar(select(Reference).where(Reference.sha256 == sha256))
 
-    def list(self, source: str | None = None, limit: int = 100, offset: int = 0) -> list[Reference]:
-        query = select(Reference).order_by(Reference.id).limit(limit).offset(offset)
-        if source is not None:
-            query = query.where(Reference.source == source)
+    def list(
+        self, source: str | None = None, limit: int = 100, offset: int = 0, text: str | None = None
+    ) -> list[Reference]:
+        query = _filtered(select(Reference), source, text).order_by(Reference.id).limit(limit).offset(offset)
         with self.sessions() as session:
             return list(session.scalars(query))
 
-    def count(self, source: str | None = None) -> int:
-        query = select(func.count(Reference.id))
-        if source is not None:
-            query = query.where(Reference.source == source)
+    def count(self, source: str | None = None, text: str | None = None) -> int:
+        query = _filtered(select(func.count(Reference.id)), source, text)
         with self.sessions() as session:
             return int(session.scalar(query) or 0)
 
@@ -214,5 +213,39 @@ class Library:
         return decode(self.blobs.get(reference.sha256), self.settings.decode_limits)
 
 
+def _filtered(query: Select, source: str | None, text: str | None) -> Select:
+    """`text` matches, case-insensitively, the external ID, the file name or any
+    metadata value (caption, credit, byline, place...)."""
+    if source is not None:
+        query = query.where(Reference.source == source)
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = (Reference.external_id, Reference.filename, cast(Reference.image_metadata, String))
+        query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in columns)))
+    return query
+
+
 def reference_metadata(reference: Reference) -> ImageMetadata:
     return ImageMetadata.model_validate(reference.image_metadata)
+
+
+def reference_json(reference: Reference, full: bool = False) -> dict:
+    """A reference as the CLI's `--json` and the API show it; `full` adds all its metadata."""
+    metadata = reference_metadata(reference)
+    data = {
+        "id": reference.id,
+        "external_id": reference.external_id,
+        "source": reference.source,
+        "sha256": reference.sha256,
+        "filename": reference.filename,
+        "format": reference.format,
+        "width": reference.width,
+        "height": reference.height,
+        "credit": metadata.credit,
+        "byline": metadata.byline,
+        "captured_at": metadata.captured_at,
+        "ingested_at": reference.ingested_at.isoformat(),
+    }
+    if full:
+        data["metadata"] = metadata.model_dump(mode="json")
+    return data

@@ -2,6 +2,17 @@
 
 from provenance.store.blobs import BlobStore
 from provenance.store.database import dispose, open_database
-from provenance.store.schema import DEFAULT_SOURCE, Fingerprint, Reference, StoredCredentials
+from provenance.store.schema import DEFAULT_SOURCE, ApiKey, Batch, CheckRecord, Fingerprint, Reference, StoredCredentials
 
-__all__ = ["DEFAULT_SOURCE", "BlobStore", "Fingerprint", "Reference", "StoredCredentials", "dispose", "open_database"]
+__all__ = [
+    "DEFAULT_SOURCE",
+    "ApiKey",
+    "Batch",
+    "BlobStore",
+    "CheckRecord",
+    "Fingerprint",
+    "Reference",
+    "StoredCredentials",
+    "dispose",
+    "open_database",
+]

@@ -63,3 +63,52 @@ class StoredCredentials(Base):
     """The report's view (provenance.metadata.c2pa.ContentCredentials)."""
     manifest_store: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     """The whole manifest store as c2pa-python's Reader.json() gives it."""
+
+
+class ApiKey(Base):
+    """A key for the HTTP API. Only the SHA-256 of the secret is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    prefix: Mapped[str] = mapped_column(String(16))
+    """The secret's first characters, to tell keys apart in listings."""
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    scopes: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Batch(Base):
+    """Many images checked in the background; its checks are `CheckRecord`s by position."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    filenames: Mapped[list] = mapped_column(JSON)
+    callback_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    callback_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    callback_error: Mapped[str | None] = mapped_column(String(1024), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class CheckRecord(Base):
+    """A stored check: what was submitted and the report (or error report) it got."""
+
+    __tablename__ = "checks"
+    __table_args__ = (UniqueConstraint("batch_id", "position", name="uq_check_batch_position"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(1024))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    submitted: Mapped[dict] = mapped_column(JSON)
+    report: Mapped[dict] = mapped_column(JSON)
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    batch_id: Mapped[str | None] = mapped_column(
+        ForeignKey("batches.id", ondelete="CASCADE"), index=True, default=None
+    )
+    position: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))

@@ -1,0 +1,53 @@
+"""The FastAPI app: a thin adapter from HTTP to the services the CLI uses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+
+from api import errors
+from api.middleware import BodyLimit, SecurityHeaders, UploadGate
+from api.routes import batches, checks, health, pages, references
+from api.services import Services
+from provenance import __version__
+from provenance.config import Settings
+
+DESCRIPTION = """Find the agency original of a photograph, say how a copy differs, show the evidence.
+
+Send an API key as `Authorization: Bearer <key>` (`provenance keys create`). Scopes:
+`check` (checks, batches, reading the library), `ingest` (adding originals), `admin` (everything,
+including deletes). Every error is `{"error": {"code": ..., "message": ...}}`."""
+
+
+def create_app(settings: Settings | None = None, require_auth: bool = True, callback_backoff: float = 2.0) -> FastAPI:
+    """`require_auth=False` is the local demo mode; `provenance serve --no-auth` allows it
+    on a loopback address only."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = Services.open(settings, require_auth, callback_backoff)
+        try:
+            yield
+        finally:
+            app.state.services.close()
+
+    app = FastAPIOffline(
+        title="provenance",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        form_limits={"max_files": settings.max_batch_files, "max_fields": 50},
+    )
+    errors.install(app)
+    for module in (health, checks, references, batches, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    app.add_middleware(UploadGate)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,53 @@
+"""API keys as `Authorization: Bearer ...`: 401 without a valid key, 403 without the scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import ApiError
+from api.services import Services
+from provenance.keys import Scope, grants
+from provenance.store import ApiKey
+
+bearer = HTTPBearer(auto_error=False, description="An API key made with `provenance keys create`.")
+
+
+@dataclass(frozen=True)
+class Caller:
+    key_id: int | None
+    """None in demo mode (started with `--no-auth`)."""
+    name: str
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def authenticate(state: Services, token: str | None) -> ApiKey:
+    """The caller's active key, or a 401."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if not token:
+        raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'", challenge)
+    key = state.keys.verify(token)
+    if key is None:
+        raise ApiError(401, "unauthorized", "the API key is unknown or revoked", challenge)
+    return key
+
+
+def require(scope: Scope) -> Callable[..., Caller]:
+    def check_key(
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+    ) -> Caller:
+        state = services(request)
+        if not state.require_auth:
+            return Caller(None, "demo")
+        key = authenticate(state, credentials.credentials if credentials else None)
+        if not grants(key.scopes, scope):
+            raise ApiError(403, "forbidden", f"this key lacks the '{scope}' scope")
+        return Caller(key.id, key.name)
+
+    return check_key

@@ -1,0 +1,151 @@
+"""Checks that are kept: run a check, store its report and evidence image, find it again.
+
+The CLI prints a report and forgets it; the API hands out an id a CMS can come back
+to, so the report and its evidence PNG are stored (database + a blob folder) and
+survive a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import PurePosixPath, PureWindowsPath
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from provenance.check import check_bytes
+from provenance.claims import Claims
+from provenance.errors import InvalidInput, NotFound, ProvenanceError
+from provenance.library import Library
+from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
+from provenance.store import BlobStore, CheckRecord
+
+EvidenceLocation = Callable[[str], str]
+"""Turns a check id into where its evidence image will be served (e.g. a URL)."""
+
+log = logging.getLogger(__name__)
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Submission(BaseModel):
+    """What the caller stated with the image. Stored and echoed with the check; the
+    claims are answered in the report by `provenance.claims`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claimed_source: str | None = Field(default=None, max_length=500)
+    claimed_date: str | None = Field(default=None, max_length=100)
+    claimed_location: str | None = Field(default=None, max_length=500)
+    claimed_montage: bool | None = None
+    note: str | None = Field(default=None, max_length=4000)
+
+    def claims(self) -> Claims:
+        """The claims to answer in the report (raises InvalidInput on a date that is not ISO 8601)."""
+        try:
+            return Claims(**self.model_dump(exclude={"note"}))
+        except ValidationError as exc:
+            raise InvalidInput(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+
+
+def new_id() -> str:
+    """Random, so that one check's id tells nothing about another's."""
+    return uuid.uuid4().hex
+
+
+def clean_filename(name: str | None) -> str:
+    """The last part of an uploaded file's name, without control characters (it is
+    shown in reports and pages); `upload` when nothing usable is left."""
+    base = PureWindowsPath(PurePosixPath(name or "").name).name
+    return _UNPRINTABLE.sub("", base)[:255] or "upload"
+
+
+class CheckStore:
+    def __init__(self, library: Library, evidence: BlobStore, lock: threading.Lock | None = None) -> None:
+        self.library = library
+        self.sessions = library.sessions
+        self.evidence_blobs = evidence
+        self.lock = lock or threading.Lock()
+        """Held around each check: the library's in-memory indexes are not safe to
+        read while an ingest or delete in another thread changes them."""
+
+    def check(
+        self,
+        data: bytes,
+        filename: str,
+        submission: Submission,
+        evidence_location: EvidenceLocation,
+        batch: tuple[str, int] | None = None,
+    ) -> CheckRecord:
+        """Check and store. Bad input raises for a single check; in a batch (`batch` is
+        its id and the file's position) it is stored as an error report instead, so one
+        file never stops the others."""
+        check_id = new_id()
+        stored_evidence: list[str] = []
+
+        def sink(png: bytes) -> str:
+            digest = hashlib.sha256(png).hexdigest()
+            self.evidence_blobs.put(digest, png)
+            stored_evidence.append(digest)
+            return evidence_location(check_id)
+
+        report: CheckReport | ErrorReport
+        try:
+            with self.lock:
+                report = check_bytes(self.library, data, filename, sink, submission.claims())
+        except ProvenanceError as exc:
+            if batch is None:
+                raise
+            report = ErrorReport(input=InputInfo(path=filename), error=ErrorInfo(code=exc.code, message=str(exc)))
+        except Exception:
+            if batch is None:
+                raise
+            log.exception("check of %s in batch %s failed", filename, batch[0])
+            message = "the check failed on the server; it has been logged"
+            report = ErrorReport(input=InputInfo(path=filename), error=ErrorInfo(code="internal_error", message=message))
+        record = CheckRecord(
+            id=check_id,
+            filename=filename,
+            sha256=report.input.sha256,
+            submitted=submission.model_dump(mode="json"),
+            report=report.model_dump(mode="json"),
+            evidence_sha256=stored_evidence[-1] if stored_evidence else None,
+            batch_id=batch[0] if batch else None,
+            position=batch[1] if batch else None,
+        )
+        with self.sessions.begin() as session:
+            session.add(record)
+        return record
+
+    def get(self, check_id: str) -> CheckRecord:
+        with self.sessions() as session:
+            record = session.get(CheckRecord, check_id)
+        if record is None:
+            raise NotFound(f"no check with id {check_id}")
+        return record
+
+    def evidence(self, check_id: str) -> bytes:
+        record = self.get(check_id)
+        if record.evidence_sha256 is None:
+            raise NotFound(f"check {check_id} has no evidence image (no verified match to compare with)")
+        return self.evidence_blobs.get(record.evidence_sha256)
+
+
+def check_json(record: CheckRecord) -> dict:
+    """The report as `provenance check --json` prints it, plus the check's id, when it
+    was made and what was submitted with it."""
+    return {
+        "id": record.id,
+        **record.report,
+        "submitted": record.submitted,
+        "created_at": as_utc(record.created_at).isoformat(),
+    }
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

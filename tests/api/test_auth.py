@@ -1,0 +1,91 @@
+"""API keys: 401 without a valid key, 403 without the scope, demo mode only when asked."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import pytest
+
+from provenance.keys import KeyStore
+from provenance.library import Library
+from tests.api.conftest import Keys, Server
+from tests.conftest import COPIES
+
+ELEPHANTS = COPIES / "elephants_thumb.jpg"
+
+
+def test_missing_or_wrong_key_is_401(server: Server) -> None:
+    for headers in ({}, {"Authorization": "Bearer prv_wrong"}, {"Authorization": "Basic dXNlcjpwdw=="}):
+        with server.client() as http:
+            answer = http.get("/v1/references", headers=headers)
+        assert answer.status_code == 401, headers
+        assert answer.json()["error"]["code"] == "unauthorized"
+        assert answer.headers["www-authenticate"] == "Bearer"
+
+
+def test_uploads_without_a_key_are_refused_before_the_body_is_read(server: Server) -> None:
+    def endless():
+        yield b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
+        for _ in range(2000):  # 128 MiB the server must not wait for
+            yield b"\0" * 65536
+
+    for path in ("/v1/checks", "/v1/references", "/v1/batches"):
+        with server.client() as http:
+            answer = http.post(path, content=endless(), headers={"Content-Type": "multipart/form-data; boundary=x"})
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized", path
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/v1/checks", {"check", "admin"}),
+        ("POST", "/v1/batches", {"check", "admin"}),
+        ("POST", "/v1/references", {"ingest", "admin"}),
+        ("GET", "/v1/references", {"check", "admin"}),
+    ],
+)
+def test_scopes(server: Server, keys: Keys, method: str, path: str, allowed: set[str]) -> None:
+    for scope in ("check", "ingest", "admin"):
+        field = "files" if path == "/v1/batches" else "file"
+        files = {field: (ELEPHANTS.name, ELEPHANTS.read_bytes())} if method == "POST" else None
+        with server.client(getattr(keys, scope)) as http:
+            answer = http.request(method, path, files=files)
+        if scope in allowed:
+            assert answer.status_code < 300, (scope, path, answer.text)
+        else:
+            assert answer.status_code == 403, (scope, path)
+            assert answer.json()["error"] == {"code": "forbidden", "message": f"this key lacks the '{path_scope(path, method)}' scope"}
+
+
+def path_scope(path: str, method: str) -> str:
+    return "ingest" if (path, method) == ("/v1/references", "POST") else "check"
+
+
+def test_revoked_key_is_refused_at_once(server: Server, keys: Keys, library: Library) -> None:
+    store = KeyStore(library.sessions)
+    created = store.create("temp", ["check"])
+    with server.client(created.secret) as http:
+        assert http.get("/v1/references").status_code == 200
+        store.revoke(created.key.id)
+        assert http.get("/v1/references").status_code == 401
+
+
+def test_keys_are_stored_hashed(server: Server, keys: Keys) -> None:
+    database = server.settings.home / "provenance.db"
+    dump = "\n".join(sqlite3.connect(database).iterdump())
+    assert keys.check not in dump and keys.admin not in dump
+    assert "api_keys" in dump
+
+
+def test_health_needs_no_key(server: Server) -> None:
+    with server.client() as http:
+        assert http.get("/healthz").json() == {"status": "ok"}
+        assert http.get("/readyz").json() == {"status": "ready"}
+
+
+def test_demo_mode_needs_no_key(sample_library: Library, serve: Callable[..., Server]) -> None:
+    demo = serve(sample_library.settings, require_auth=False)
+    with demo.client() as http:
+        assert http.get("/v1/references").json()["total"] == 4
+        assert http.post("/v1/checks", files={"file": (ELEPHANTS.name, ELEPHANTS.read_bytes())}).json()["verdict"] == "copy"
