@@ -9,7 +9,7 @@ CORPUS ?= ../shared/corpus/photos
 # PostgreSQL store tests run when a server answers on 127.0.0.1:5432 (else they are skipped).
 POSTGRES_URL := $(shell command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432 && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
 
-.PHONY: install browser demo serve test bench openapi clean
+.PHONY: install browser demo serve test bench eval openapi clean
 
 $(STAMP): pyproject.toml
 	@# ExifTool is the oracle the metadata tests compare against; installed when missing and we are root.
@@ -54,6 +54,10 @@ test: install browser
 
 bench: install
 	$(BIN)/provenance bench $(CORPUS)
+
+# Edited copies with known ground truth, checked and scored (issue targets in the README).
+eval: install
+	$(BIN)/provenance eval $(CORPUS)
 
 # Refresh the committed OpenAPI document after changing the API (a test compares them).
 openapi: install

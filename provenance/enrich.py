@@ -54,8 +54,9 @@ def enrich(
     forensics, png = analyse(data, image, report.metadata, credentials, pixels=run_pixels)
     if run_pixels or forensics.raised("weak"):
         report.forensics = forensics
-        if png is not None and sink is not None:
-            forensics.evidence = sink(png)
+        if png is not None and sink is not None and report.evidence is None:
+            # One evidence picture per check: the match's when there is one, else the indicators'.
+            forensics.evidence = report.evidence = sink(png)
         raised = forensics.raised("moderate")
         if run_pixels and raised:
             names = ", ".join(f"{i.title.lower()} ({i.level})" for i in raised)

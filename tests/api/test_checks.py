@@ -29,7 +29,7 @@ def test_check_a_copy_gives_the_cli_report_with_an_id_and_evidence(server: Serve
         assert report["matches"][0]["reference"]["external_id"] == "DEMO-0001"
         assert report["input"]["path"] == "dune_half_q40.jpg"
         assert report["submitted"] == {
-            "claimed_source": "AFP", "claimed_date": "2024-05-01", "claimed_location": None, "note": "from X"
+            "claimed_source": "AFP", "claimed_date": "2024-05-01", "claimed_location": None, "claimed_montage": None, "note": "from X"
         }
         assert report["evidence"] == f"/v1/checks/{report['id']}/evidence.png"
         again = http.get(f"/v1/checks/{report['id']}")
@@ -58,13 +58,15 @@ def test_same_report_as_the_cli(server: Server, keys: Keys) -> None:
     assert remote == local
 
 
-def test_unknown_photo_has_no_evidence(server: Server, keys: Keys) -> None:
+def test_unknown_photo_gets_the_no_reference_evidence(server: Server, keys: Keys) -> None:
     with server.client(keys.check) as http:
         report = http.post("/v1/checks", **upload(COPIES / "storm_not_in_library.jpg")).json()
-        assert report["verdict"] == "unknown" and report["evidence"] is None
-        missing = http.get(f"/v1/checks/{report['id']}/evidence.png")
-        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+        assert report["verdict"] == "unknown" and report["forensics"]
+        png = http.get(report["evidence"])
+        assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
         assert http.get("/v1/checks/0123456789abcdef").json()["error"]["code"] == "not_found"
+        missing = http.get("/v1/checks/0123456789abcdef/evidence.png")
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
 
 def test_identical_original(server: Server, keys: Keys) -> None:

@@ -27,7 +27,7 @@ def test_openapi_documents_the_contract(server: Server) -> None:
     assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     check_form = paths["/v1/checks"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
     form = document["components"]["schemas"][check_form.rsplit("/", 1)[1]]
-    assert {"file", "claimed_source", "claimed_date", "claimed_location", "note"} == set(form["properties"])
+    assert {"file", "claimed_source", "claimed_date", "claimed_location", "claimed_montage", "note"} == set(form["properties"])
     assert paths["/v1/checks"]["post"]["responses"]["413"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorBody")
 
 
