@@ -53,7 +53,7 @@ test: install browser
 	PROVENANCE_TEST_POSTGRES_URL=$${PROVENANCE_TEST_POSTGRES_URL:-$(POSTGRES_URL)} $(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/provenance bench $(CORPUS)
+	$(BIN)/provenance bench $(CORPUS) --library-size 1000 --one-core
 
 # Edited copies with known ground truth, checked and scored (issue targets in the README).
 eval: install

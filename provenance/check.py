@@ -36,7 +36,10 @@ from provenance.verdict import decide, is_hash_only_match
 MAX_EXPLAINED_REGIONS = 3
 """Largest altered regions looked up in the library as possible parts of other originals."""
 MIN_REGION_KEYPOINTS = 30
-OUTSIDE_SHARE = 0.25
+REGION_KEYPOINTS = 300
+"""Keypoints looked up for one part of the picture: enough to verify, few enough that
+the lookup in a library of a thousand originals stays cheap."""
+OUTSIDE_SHARE = 0.2
 """A strip beyond the best match's keypoints this large is searched for another original."""
 REGION_MARGIN = 0.1
 """Keypoints this share of the region's size outside it still describe it (the edge of
@@ -99,13 +102,15 @@ def _find_originals(library: Library, query: _QueryFeatures, metadata: ImageMeta
     """Verify candidates in order until one holds; look further only when the first
     match leaves altered regions that another original might explain."""
     fingerprints = query.fingerprints
-    candidates = hash_candidates(library, fingerprints)
-    candidates += feature_candidates(library, fingerprints, fingerprints.keypoints.descriptors, _ids(candidates))
     tried: list[Candidate] = []
-    best = _first_verified(library, query, metadata, candidates, tried)
-    if best is None:
+    best = _first_verified(library, query, metadata, hash_candidates(library, fingerprints), tried)
+    if best is None or best.alignment is None:
+        # Hashes miss heavy crops, framing and screenshots; local features find those.
+        by_features = feature_candidates(library, fingerprints, fingerprints.keypoints.descriptors, _ids(tried))
+        best = _first_verified(library, query, metadata, by_features, tried) or best
+    if best is None or best.alignment is None:
         mirrored = feature_candidates(library, fingerprints, query.mirrored.descriptors, _ids(tried))
-        best = _first_verified(library, query, metadata, mirrored, tried)
+        best = _first_verified(library, query, metadata, mirrored, tried) or best
     if best is None:
         return [], bool(tried)
     _describe_differences(library, query, best)
@@ -204,7 +209,7 @@ def _explain_regions(library: Library, query: _QueryFeatures, metadata: ImageMet
     to the first original, cannot outvote them."""
     found: list[_Found] = []
     for region in best.match.regions[:MAX_EXPLAINED_REGIONS]:
-        inside = extract_keypoints(query.fingerprints.image, box=_widened(region.bbox))
+        inside = extract_keypoints(query.fingerprints.image, REGION_KEYPOINTS, box=_widened(region.bbox))
         if len(inside) < MIN_REGION_KEYPOINTS:
             continue
         known = {best.reference.id, *(f.reference.id for f in found)}
@@ -225,18 +230,25 @@ def _explain_regions(library: Library, query: _QueryFeatures, metadata: ImageMet
 
 
 def _outside_part(query: _QueryFeatures, best: _Found) -> tuple[int, int, int, int] | None:
-    """The widest strip of the checked image beyond the keypoints that agree with the
-    best match: when the best match is itself the pasted part of a composite, the
-    other original lies there."""
-    if best.alignment is None or len(best.alignment.query_points) == 0:
+    """The widest strip of the checked image beyond the part the best match covers:
+    when the best match is itself only the pasted part of a composite, the other
+    original lies there (borders and app chrome of a screenshot lie there too, and
+    simply match nothing)."""
+    if best.difference is None:
+        return None
+    covered = best.difference.compared
+    rows, columns = np.flatnonzero(covered.any(axis=1)), np.flatnonzero(covered.any(axis=0))
+    if len(rows) == 0:
         return None
     image = query.fingerprints.image
-    (left, top), (right, bottom) = best.alignment.query_points.min(axis=0), best.alignment.query_points.max(axis=0)
+    scale = image.scale
+    left, right = round(columns[0] / scale), round((columns[-1] + 1) / scale)
+    top, bottom = round(rows[0] / scale), round((rows[-1] + 1) / scale)
     strips = [
-        (0, 0, int(left), image.height),
-        (int(right), 0, image.width - int(right), image.height),
-        (0, 0, image.width, int(top)),
-        (0, int(bottom), image.width, image.height - int(bottom)),
+        (0, 0, left, image.height),
+        (right, 0, image.width - right, image.height),
+        (0, 0, image.width, top),
+        (0, bottom, image.width, image.height - bottom),
     ]
     widest = max(strips, key=lambda box: box[2] * box[3])
     return widest if widest[2] * widest[3] >= OUTSIDE_SHARE * image.width * image.height else None
@@ -250,7 +262,7 @@ def _explain_outside(
     strip: tuple[int, int, int, int],
     found: list[_Found],
 ) -> list[_Found]:
-    keypoints = extract_keypoints(query.fingerprints.image, box=strip)
+    keypoints = extract_keypoints(query.fingerprints.image, REGION_KEYPOINTS, box=strip)
     if len(keypoints) < MIN_REGION_KEYPOINTS:
         return []
     known = {best.reference.id, *(f.reference.id for f in found)}

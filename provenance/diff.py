@@ -27,6 +27,11 @@ LOW_NOISE_FACTOR = 3.0
 """Fainter differences count where they connect to ones that count on their own."""
 MIN_REGION_FRACTION = 0.002
 """Regions smaller than this share of the overlap are noise."""
+MIN_REGION_STRENGTH = 20.0
+"""Mean difference (levels) from which a region counts wherever it is and whatever its size."""
+MIN_FAINT_STRENGTH = 12.0
+MIN_FAINT_FRACTION = 0.01
+"""A fainter region counts when it covers this share of the overlap away from its edge."""
 BORDER = 4
 """Working pixels along the original's warped edge that are not compared."""
 FLAT_LEVELS = 4.0
@@ -88,11 +93,10 @@ def _match_colours(original: np.ndarray, copy: np.ndarray, mask: np.ndarray) -> 
     so pasted content, borders or caption bars (a minority within any box) do not pull
     it, while rare colours (a small red bird on grey) count as much as common ones;
     then refitted on the pixels it explains, to settle on the exact curve."""
-    features = _colour_features(original)
     step = max(1, int(np.sqrt(mask.sum() / FIT_PIXELS)))
     sample = np.zeros_like(mask)
     sample[::step, ::step] = mask[::step, ::step]
-    rows, targets = features[sample], copy[sample]
+    rows, targets = _colour_features(original[sample]), copy[sample]
     if len(rows) < 50:
         return original
     box_rows, box_targets, box_weights = _colour_box_medians(original[sample], rows, targets)
@@ -103,7 +107,22 @@ def _match_colours(original: np.ndarray, copy: np.ndarray, mask: np.ndarray) -> 
         if keep.sum() < 50:
             break
         coefficients, *_ = np.linalg.lstsq(rows[keep], targets[keep], rcond=None)
-    return np.clip(features @ coefficients, 0, 255).astype(np.float32).reshape(original.shape)
+    return _apply_colour_map(original, coefficients)
+
+
+def _apply_colour_map(original: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """The fitted map is a sum of one curve per input channel, so it is applied as three
+    256-entry lookup tables (on rounded levels) instead of a product per pixel."""
+    levels = np.repeat(np.arange(256, dtype=np.float32)[:, None], 3, axis=1)
+    table = _colour_features(levels)
+    predicted = np.zeros(original.shape, np.float32)
+    rounded = np.clip(np.rint(original), 0, 255).astype(np.intp)
+    for channel in range(3):
+        columns = [index for index in range(table.shape[1] - 1) if index % 3 == channel]
+        curve = table[:, columns] @ coefficients[columns]
+        predicted += curve[rounded[..., channel]]
+    predicted += coefficients[-1]
+    return np.clip(predicted, 0, 255)
 
 
 def _colour_box_medians(
@@ -130,8 +149,7 @@ def _colour_features(pixels: np.ndarray) -> np.ndarray:
     channel mixing (saturation, greyscale) is a linear function of these."""
     flat = pixels.reshape(-1, 3) / 255.0
     hinges = [np.maximum(flat - knot, 0) for knot in CURVE_KNOTS]
-    features = np.hstack([flat, *hinges, np.ones((len(flat), 1), np.float32)]).astype(np.float32)
-    return features.reshape(*pixels.shape[:2], features.shape[1])
+    return np.hstack([flat, *hinges, np.ones((len(flat), 1), np.float32)]).astype(np.float32)
 
 
 def _envelope_difference(copy: np.ndarray, predicted: np.ndarray) -> np.ndarray:
@@ -189,11 +207,14 @@ def _regions(
     changed: np.ndarray, heat: np.ndarray, compared: np.ndarray, query: DecodedImage, alignment: Alignment
 ) -> list[ChangedRegion]:
     area = max(int(compared.sum()), 1)
+    outside = np.pad(~compared, 1, constant_values=True)
+    edge = (cv2.dilate(outside.astype(np.uint8), np.ones((2 * BORDER + 1,) * 2, np.uint8)) > 0)[1:-1, 1:-1]
     count, labels, stats, _ = cv2.connectedComponentsWithStats(changed.astype(np.uint8), connectivity=8)
     regions = []
     for label in range(1, count):
         x, y, w, h, pixels = stats[label]
-        if pixels < MIN_REGION_FRACTION * area:
+        strength = float(heat[labels == label].mean())
+        if pixels < MIN_REGION_FRACTION * area or not _convincing(strength, pixels / area, edge[labels == label].any()):
             continue
         box = _to_full((x, y, w, h), query)
         regions.append(
@@ -201,10 +222,19 @@ def _regions(
                 box=box,
                 reference_box=box_in_reference(box, alignment),
                 area_fraction=round(pixels / area, 4),
-                strength=round(float(heat[labels == label].mean()), 1),
+                strength=round(strength, 1),
             )
         )
     return sorted(regions, key=lambda r: -r.area_fraction)
+
+
+def _convincing(strength: float, fraction: float, at_edge: bool) -> bool:
+    """Strong regions count; a faint one only over a substantial area inside the overlap
+    (a patch that resembles what it covers). Faint specks, and faint areas along the
+    overlap's edge, where a slight misfit of the transform shows most, are not edits."""
+    if strength >= MIN_REGION_STRENGTH:
+        return True
+    return strength >= MIN_FAINT_STRENGTH and fraction >= MIN_FAINT_FRACTION and not at_edge
 
 
 def _to_full(box: tuple[int, int, int, int], image: DecodedImage) -> tuple[int, int, int, int]:

@@ -95,13 +95,14 @@ def align(query: Keypoints, reference: Keypoints, reference_size: tuple[int, int
     if inliers < MIN_INLIERS or inliers < MIN_INLIER_RATIO * len(good) or not _plausible(matrix):
         return None
     query_points = source[inlier_mask.ravel() == 1]
-    for round_threshold in (threshold, FINE_THRESHOLD * threshold):
-        matrix, query_points = _guided_refit(query, reference, matrix, round_threshold, query_points)
+    matrix, query_points = _guided_refit(query, reference, matrix, threshold, query_points)
+    # The fine round settles the transform; the first round's wider set says where the images agree.
+    matrix, _ = _guided_refit(query, reference, matrix, FINE_THRESHOLD * threshold, query_points)
     if not _plausible(matrix):
         return None
     return Alignment(
         matrix=matrix,
-        inliers=max(inliers, len(query_points)),
+        inliers=inliers,
         matches=len(good),
         query_points=query_points,
         distortion=_distortion(query, reference, matrix, threshold),
@@ -133,9 +134,10 @@ def _guided_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each query keypoint, the most similar reference keypoint within `radius` of
     where the transform puts it (if similar enough): matched points, query then reference."""
-    predicted = query.points @ matrix[:, :2].T + matrix[:, 2]
-    gaps = np.linalg.norm(predicted[:, None, :] - reference.points[None, :, :], axis=2)
-    query_index, reference_index = np.nonzero(gaps <= radius)
+    predicted = (query.points @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
+    offsets = predicted[:, None, :] - reference.points[None, :, :]
+    squared = np.einsum("ijk,ijk->ij", offsets, offsets)
+    query_index, reference_index = np.nonzero(squared <= radius * radius)
     bits = np.unpackbits(query.descriptors[query_index] ^ reference.descriptors[reference_index], axis=1)
     distance = bits.sum(axis=1)
     close = distance <= GUIDED_MAX_BITS
