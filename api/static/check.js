@@ -24,6 +24,39 @@ const EDITS = {
 
 const CHANGES = { stripped: "removed", changed: "changed", added: "added" };
 
+const CLAIMS = { source: "Source", date: "Date", location: "Place", montage: "Montage" };
+
+const OUTCOMES = {
+  supported: "Supported",
+  contradicted: "Contradicted",
+  unverifiable: "Cannot be verified",
+};
+
+const CREDENTIALS = {
+  valid: "Valid: signed by a trusted signer, and nothing changed since it was signed.",
+  valid_untrusted_signer: "Signature intact, but the signer is not on the trust list (a test or unknown signer).",
+  invalid: "Do NOT validate: the picture or its credentials changed after signing.",
+  absent: "None. Most photos carry none: on its own that proves nothing.",
+  unreadable: "Present but unreadable.",
+};
+
+const LEVELS = { none: "No sign", weak: "Weak sign", moderate: "Moderate sign", strong: "Strong sign" };
+
+const THUMBNAILS = {
+  matches: "Shows the same picture.",
+  differs: "Differs from the picture: it was likely edited after the camera wrote the thumbnail.",
+  different_picture: "Shows a DIFFERENT picture: the image was replaced or heavily edited after it was first saved.",
+  unreadable: "Could not be read.",
+  not_compared: "Not compared.",
+};
+
+const EVIDENCE_CAPTIONS = {
+  original: "Left: the original, aligned to this copy. Middle: this copy, changed regions outlined in red "
+    + "(blue: taken from another original). Right: where the pixels differ (brighter is more).",
+  forensics: "No original to compare with. Left: this photo, with the areas the indicators point to outlined "
+    + "(red: repeated areas). Right: error levels after saving again (brighter is more). Not proof.",
+};
+
 let chosenFile = null;
 
 function choose(file) {
@@ -70,8 +103,13 @@ async function showReport(report) {
   document.getElementById("report-button").onclick = () => saveReport(report);
 
   const best = report.matches[0];
+  showClaims(report.claims || []);
   showOriginal(best);
   showEdits(best);
+  showParts(best);
+  showCredentials(report.content_credentials, best);
+  showForensics(report.forensics);
+  showFile(report.metadata);
   showMetadata(best);
   document.getElementById("result").hidden = false;
   document.getElementById("verdict-title").setAttribute("tabindex", "-1");
@@ -79,6 +117,11 @@ async function showReport(report) {
 
   const evidenceSection = document.getElementById("evidence-section");
   evidenceSection.hidden = !report.evidence;
+  const fromOriginal = Boolean(best);
+  document.getElementById("evidence-caption").textContent = EVIDENCE_CAPTIONS[fromOriginal ? "original" : "forensics"];
+  document.getElementById("evidence").alt = fromOriginal
+    ? "Evidence: the original aligned to the copy, the copy with changed regions outlined, and a heat map of the differences"
+    : "Evidence: this photo with the areas the indicators point to outlined, and its error levels";
   if (report.evidence) await showImage(document.getElementById("evidence"), report.evidence);
 }
 
@@ -117,11 +160,136 @@ function showEdits(match) {
   section.hidden = !match;
   if (!match) return;
   const items = match.edits.map((edit) => el("li", {}, EDITS[edit] || edit));
-  if (match.regions.length) {
-    items.push(el("li", { class: "strong" }, match.regions.length + " region(s) of the picture changed, outlined in the evidence"));
+  const changed = match.regions.filter((region) => !region.explained_by).length;
+  const parts = match.regions.length - changed;
+  if (changed) {
+    items.push(el("li", { class: "strong" }, changed + " region(s) of the picture changed, outlined in red in the evidence"));
+  }
+  if (parts) {
+    items.push(el("li", { class: "strong" }, parts + " part(s) taken from another original, outlined in blue in the evidence"));
   }
   if (!items.length) items.push(el("li", {}, "No edit found"));
   document.getElementById("edits").replaceChildren(...items);
+}
+
+function showClaims(claims) {
+  document.getElementById("claims-section").hidden = !claims.length;
+  document.getElementById("claims").replaceChildren(...claims.map((claim) => el("li", { class: "claim", "data-outcome": claim.outcome },
+    el("p", { class: "claim-head" },
+      el("span", { class: "outcome outcome-" + claim.outcome }, OUTCOMES[claim.outcome] || claim.outcome),
+      " ",
+      el("strong", {}, (CLAIMS[claim.claim] || claim.claim) + ": "),
+      claim.stated,
+    ),
+    el("p", { class: "claim-evidence" }, claim.evidence),
+  )));
+}
+
+/* Regions another original explains: the parts of a composite. */
+function showParts(match) {
+  const parts = match ? match.regions.filter((region) => region.explained_by) : [];
+  document.getElementById("parts-section").hidden = !parts.length;
+  document.getElementById("parts").replaceChildren(...parts.map((region) => {
+    const [x, y, w, h] = region.bbox;
+    const from = region.explained_by;
+    return el("li", {},
+      el("strong", {}, from.source + " original " + from.external_id),
+      ": " + w + " × " + h + " pixels at " + x + ", " + y + " from the top left ("
+        + Math.max(1, Math.round(region.area_fraction * 100)) + "% of the picture), outlined in blue in the evidence.",
+    );
+  }));
+}
+
+function showCredentials(credentials, match) {
+  const section = document.getElementById("credentials-section");
+  const note = match ? match.credentials_note : null;
+  section.hidden = !credentials && !note;
+  if (section.hidden) return;
+
+  const status = credentials ? credentials.status : null;
+  const statusLine = document.getElementById("credentials-status");
+  statusLine.className = "credentials-status credentials-" + (status || "none");
+  statusLine.replaceChildren(el("strong", {}, "This copy's credentials: "),
+    status ? CREDENTIALS[status] || status : "not read.");
+  document.getElementById("credentials-summary").textContent =
+    credentials && status !== "absent" ? credentials.summary : "";
+
+  const rows = credentials ? [
+    ["Signed by", credentials.signer],
+    ["Signed at", credentials.signed_at ? formatTime(credentials.signed_at) : null],
+    ["Made with", credentials.claim_generator],
+    ["Authors", credentials.authors.join(", ")],
+    ["Title", credentials.title],
+    ["Built from", credentials.ingredients.map((item) => [item.title || "untitled", item.relationship && "(" + item.relationship + ")"]
+      .filter(Boolean).join(" ")).join("; ")],
+  ].filter(([, value]) => value) : [];
+  document.getElementById("credentials-details").replaceChildren(
+    ...rows.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]),
+  );
+
+  const actions = credentials ? credentials.actions : [];
+  document.getElementById("credentials-actions-block").hidden = !actions.length;
+  document.getElementById("credentials-actions").replaceChildren(...actions.map((action) => el("li", {},
+    action.action.replace(/^c2pa\./, "").replaceAll("_", " "),
+    action.software_agent ? " with " + action.software_agent : null,
+    action.when ? ", " + formatTime(action.when) : null,
+  )));
+
+  const codes = credentials ? credentials.failures : [];
+  document.getElementById("credentials-codes-block").hidden = !codes.length;
+  document.getElementById("credentials-codes").replaceChildren(...codes.map((code) => el("tr", {},
+    el("th", { scope: "row" }, el("code", {}, code.code)),
+    el("td", {}, code.meaning || code.explanation || "—"),
+  )));
+
+  const original = match && match.original_credentials && match.original_credentials.status !== "absent"
+    ? match.original_credentials : null;
+  document.getElementById("original-credentials-block").hidden = !note && !original;
+  document.getElementById("original-credentials").textContent = note || (original ? original.summary : "");
+}
+
+function showForensics(forensics) {
+  const indicators = forensics ? forensics.indicators : [];
+  document.getElementById("forensics-section").hidden = !indicators.length;
+  if (!indicators.length) return;
+  document.getElementById("forensics-caveat").textContent = forensics.caveat;
+  const order = ["strong", "moderate", "weak", "none"];
+  const sorted = [...indicators].sort((a, b) => order.indexOf(a.level) - order.indexOf(b.level));
+  document.getElementById("forensics").replaceChildren(...sorted.map((indicator) => el("li", { "data-level": indicator.level },
+    el("p", { class: "claim-head" },
+      el("span", { class: "level level-" + indicator.level }, LEVELS[indicator.level] || indicator.level),
+      " ",
+      el("strong", {}, indicator.title),
+    ),
+    el("p", {}, indicator.summary),
+  )));
+}
+
+/* The file's own structure: what wrote it, how hard it was compressed, whether its preview still fits. */
+function showFile(metadata) {
+  const rows = [];
+  const jpeg = metadata ? metadata.jpeg : null;
+  if (jpeg && jpeg.estimated_quality) {
+    rows.push(["JPEG quality", "about " + jpeg.estimated_quality + " out of 100"
+      + (jpeg.estimated_quality < 70 ? " (low: typical of a social-media or messaging re-save)" : "")]);
+  }
+  if (jpeg && jpeg.likely_encoder) rows.push(["Likely saved by", jpeg.likely_encoder]);
+  const thumbnail = metadata ? metadata.thumbnail : null;
+  if (thumbnail && thumbnail.outcome !== "not_compared") {
+    const mismatch = thumbnail.outcome === "differs" || thumbnail.outcome === "different_picture";
+    rows.push(["Camera thumbnail", el("span", { class: mismatch ? "strong" : null },
+      THUMBNAILS[thumbnail.outcome] || thumbnail.outcome, thumbnail.note ? " " + thumbnail.note : null)]);
+  }
+  const history = metadata ? metadata.history : [];
+  if (history.length) {
+    rows.push(["Editing history", history.slice(0, 8).map((event) => [event.action, event.software_agent && "with " + event.software_agent,
+      event.when && formatTime(event.when)].filter(Boolean).join(" ")).join("; ") + (history.length > 8 ? "; …" : "")]);
+  }
+  if (metadata && metadata.software_traces.length) rows.push(["Software named in the file", metadata.software_traces.join(", ")]);
+  document.getElementById("file-section").hidden = !rows.length;
+  document.getElementById("file-details").replaceChildren(
+    ...rows.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]),
+  );
 }
 
 function showMetadata(match) {

@@ -94,6 +94,34 @@ def test_drop_a_photo_with_the_keyboard_free_path(desk: Server, keys: Keys, page
     assert errors == [], errors
 
 
+def test_claims_are_sent_and_answered(desk: Server, keys: Keys, page) -> None:
+    """A claimed date and the montage claim go with the upload; each comes back answered, in words."""
+    page, errors = page
+    page.goto(desk.url + "/")
+    page.evaluate("key => localStorage.setItem('provenance.apiKey', key)", keys.check)
+    page.get_by_text("What is claimed about it?").click()
+    page.get_by_label("Claimed date").fill("2024-05-01")
+    page.get_by_label("Is it said to be a montage?").select_option(label="It is a montage (manipulated)")
+    page.set_input_files("#file", str(COPIES / "dune_half_q40.jpg"))
+
+    page.wait_for_selector("#verdict[data-verdict='copy']")
+    assert page.locator("#claims-section").is_visible()
+    claims = page.locator("#claims li")
+    assert claims.count() == 2
+    date, montage = claims.nth(0).inner_text(), claims.nth(1).inner_text()
+    # The original was taken in 2007 and only global edits were made: both claims fail.
+    assert "Contradicted" in date and "Date: 2024-05-01" in date and "2007-08-06" in date
+    assert "Contradicted" in montage and "Montage:" in montage
+    assert page.locator("#claims li[data-outcome='contradicted']").count() == 2
+    assert "None" in page.locator("#credentials-status").inner_text()
+    assert "about 40 out of 100" in page.locator("#file-details").inner_text()
+    page.wait_for_function("() => document.getElementById('evidence').naturalWidth > 0")
+    assert page.locator("#evidence-section").is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "claims.png"), full_page=True)
+    assert errors == [], errors
+
+
 def test_unreadable_file_is_said_plainly(desk: Server, keys: Keys, page) -> None:
     page, _ = page
     page.goto(desk.url + "/")
