@@ -36,9 +36,6 @@ from provenance.verdict import decide, is_hash_only_match
 MAX_EXPLAINED_REGIONS = 3
 """Largest altered regions looked up in the library as possible parts of other originals."""
 MIN_REGION_KEYPOINTS = 30
-REGION_KEYPOINTS = 300
-"""Keypoints looked up for one part of the picture: enough to verify, few enough that
-the lookup in a library of a thousand originals stays cheap."""
 OUTSIDE_SHARE = 0.2
 """A strip beyond the best match's keypoints this large is searched for another original."""
 REGION_MARGIN = 0.1
@@ -209,7 +206,7 @@ def _explain_regions(library: Library, query: _QueryFeatures, metadata: ImageMet
     to the first original, cannot outvote them."""
     found: list[_Found] = []
     for region in best.match.regions[:MAX_EXPLAINED_REGIONS]:
-        inside = extract_keypoints(query.fingerprints.image, REGION_KEYPOINTS, box=_widened(region.bbox))
+        inside = extract_keypoints(query.fingerprints.image, box=_widened(region.bbox))
         if len(inside) < MIN_REGION_KEYPOINTS:
             continue
         known = {best.reference.id, *(f.reference.id for f in found)}
@@ -262,7 +259,7 @@ def _explain_outside(
     strip: tuple[int, int, int, int],
     found: list[_Found],
 ) -> list[_Found]:
-    keypoints = extract_keypoints(query.fingerprints.image, REGION_KEYPOINTS, box=strip)
+    keypoints = extract_keypoints(query.fingerprints.image, box=strip)
     if len(keypoints) < MIN_REGION_KEYPOINTS:
         return []
     known = {best.reference.id, *(f.reference.id for f in found)}

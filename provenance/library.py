@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,11 @@ from provenance.metadata.c2pa import ContentCredentials, read_content_credential
 from provenance.store import DEFAULT_SOURCE, BlobStore, Fingerprint, Reference, StoredCredentials, dispose, open_database
 
 KEYPOINTS = "orb"
+
+
+WORKING_COPY_CACHE = 32
+"""Decoded originals kept in memory: a disputed photo is checked again and again, in
+many copies, and decoding its 12-megapixel original is a fifth of a check."""
 
 
 class ReferenceDetails(BaseModel):
@@ -55,6 +61,7 @@ class Library:
         self.blobs = BlobStore(settings.blob_dir)
         self._indexes: dict[str, HammingIndex] | None = None
         self._feature_index: FeatureIndex | None = None
+        self._working_copies: OrderedDict[str, DecodedImage] = OrderedDict()
 
     def close(self) -> None:
         dispose(self.sessions)
@@ -156,6 +163,7 @@ class Library:
                 raise NotFound(f"no reference with id {reference_id}")
             session.delete(reference)
         self.blobs.delete(reference.sha256)
+        self._working_copies.pop(reference.sha256, None)
         if self._indexes is not None:
             for index in self._indexes.values():
                 index.remove(reference_id)
@@ -210,7 +218,14 @@ class Library:
         """The original's pixels at working size, or None when only fingerprints are kept."""
         if not reference.has_pixels:
             return None
-        return decode(self.blobs.get(reference.sha256), self.settings.decode_limits)
+        cached = self._working_copies.pop(reference.sha256, None)
+        if cached is None:
+            cached = decode(self.blobs.get(reference.sha256), self.settings.decode_limits)
+            cached.pixels.setflags(write=False)  # shared between checks
+        self._working_copies[reference.sha256] = cached
+        while len(self._working_copies) > WORKING_COPY_CACHE:
+            self._working_copies.popitem(last=False)
+        return cached
 
 
 def _filtered(query: Select, source: str | None, text: str | None) -> Select:
