@@ -94,6 +94,21 @@ def test_check_all_good_exits_zero_and_prints_a_table(home: Path) -> None:
     assert "DEMO-0002" in result.stdout and "DEMO-0004" in result.stdout and "copy" in result.stdout
 
 
+def test_montage_samples_are_outlined_and_evidence_is_written(home: Path, tmp_path: Path) -> None:
+    pasted, composite = COPIES / "elephants_pasted.jpg", COPIES / "dune_ladybird_composite.jpg"
+    result = run(home, "check", "--json", "--evidence", str(tmp_path / "evidence"), str(pasted), str(composite))
+    assert result.returncode == 0, result.stderr
+    altered, built = json_lines(result.stdout)
+    assert altered["verdict"] == "altered"
+    x, y, w, h = altered["matches"][0]["regions"][0]["bbox"]
+    assert abs(x - 500) <= 12 and abs(y - 180) <= 12 and abs(w - 120) <= 24 and abs(h - 100) <= 24
+    assert built["verdict"] == "composite"
+    assert built["matches"][0]["regions"][0]["explained_by"]["external_id"] == "DEMO-0003"
+    for report in (altered, built):
+        evidence = Path(report["evidence"])
+        assert evidence.parent == tmp_path / "evidence" and evidence.read_bytes().startswith(b"\x89PNG")
+
+
 def test_references_list_show_delete(home: Path) -> None:
     listed = json_lines(run(home, "references", "list", "--json").stdout)
     assert len(listed) == 4
