@@ -96,8 +96,8 @@ def _evidence(found: list[_Found], image: DecodedImage, sink: EvidenceSink | Non
 
 
 def _find_originals(library: Library, query: _QueryFeatures, metadata: ImageMetadata) -> tuple[list[_Found], bool]:
-    """Verify candidates in order until one holds; look further only when the first
-    match leaves altered regions that another original might explain."""
+    """Verify hash candidates, then (when none holds) local-feature candidates, as taken
+    and mirrored; then look for other originals that parts of the picture come from."""
     fingerprints = query.fingerprints
     tried: list[Candidate] = []
     best = _first_verified(library, query, metadata, hash_candidates(library, fingerprints), tried)
@@ -206,24 +206,49 @@ def _explain_regions(library: Library, query: _QueryFeatures, metadata: ImageMet
     to the first original, cannot outvote them."""
     found: list[_Found] = []
     for region in best.match.regions[:MAX_EXPLAINED_REGIONS]:
-        inside = extract_keypoints(query.fingerprints.image, box=_widened(region.bbox))
-        if len(inside) < MIN_REGION_KEYPOINTS:
-            continue
         known = {best.reference.id, *(f.reference.id for f in found)}
-        for candidate in feature_candidates(library, query.fingerprints, inside.descriptors, known):
-            reference = library.get(candidate.reference_id)
-            alignment = align(inside, library.keypoints(reference.id), (reference.width, reference.height))
-            if alignment is None:
-                continue
-            match = _match(reference, metadata, candidate.distances, True)
-            match.transform = describe_transform(alignment, query.fingerprints.image, reference)
-            found.append(_Found(reference, alignment, match))
-            region.explained_by = _link(reference)
-            break
+        part = _original_of_part(library, query, metadata, _widened(region.bbox), known)
+        if part is not None:
+            found.append(part)
+            region.explained_by = _link(part.reference)
     outside = _outside_part(query, best)
     if outside is not None:
-        found += _explain_outside(library, query, metadata, best, outside, found)
+        known = {best.reference.id, *(f.reference.id for f in found)}
+        part = _original_of_part(library, query, metadata, outside, known)
+        if part is not None and part.alignment is not None:
+            found.append(part)
+            best.match.regions.append(_region_from(part, best, query.fingerprints.image))
     return found
+
+
+def _original_of_part(
+    library: Library, query: _QueryFeatures, metadata: ImageMetadata, box: tuple[int, int, int, int], known: set[int]
+) -> _Found | None:
+    """The first other original that the keypoints of one part of the checked image verify against."""
+    keypoints = extract_keypoints(query.fingerprints.image, box=box)
+    if len(keypoints) < MIN_REGION_KEYPOINTS:
+        return None
+    for candidate in feature_candidates(library, query.fingerprints, keypoints.descriptors, known):
+        reference = library.get(candidate.reference_id)
+        alignment = align(keypoints, library.keypoints(reference.id), (reference.width, reference.height))
+        if alignment is not None:
+            match = _match(reference, metadata, candidate.distances, True)
+            match.transform = describe_transform(alignment, query.fingerprints.image, reference)
+            return _Found(reference, alignment, match)
+    return None
+
+
+def _region_from(part: _Found, best: _Found, image: DecodedImage) -> Region:
+    """The part of the picture another original explains, outlined by its agreeing keypoints."""
+    (left, top), (right, bottom) = part.alignment.query_points.min(axis=0), part.alignment.query_points.max(axis=0)
+    box = (int(left), int(top), int(right - left), int(bottom - top))
+    return Region(
+        bbox=list(box),
+        reference_bbox=list(box_in_reference(box, best.alignment)),
+        area_fraction=round(box[2] * box[3] / (image.width * image.height), 4),
+        strength=None,
+        explained_by=_link(part.reference),
+    )
 
 
 def _outside_part(query: _QueryFeatures, best: _Found) -> tuple[int, int, int, int] | None:
@@ -249,41 +274,6 @@ def _outside_part(query: _QueryFeatures, best: _Found) -> tuple[int, int, int, i
     ]
     widest = max(strips, key=lambda box: box[2] * box[3])
     return widest if widest[2] * widest[3] >= OUTSIDE_SHARE * image.width * image.height else None
-
-
-def _explain_outside(
-    library: Library,
-    query: _QueryFeatures,
-    metadata: ImageMetadata,
-    best: _Found,
-    strip: tuple[int, int, int, int],
-    found: list[_Found],
-) -> list[_Found]:
-    keypoints = extract_keypoints(query.fingerprints.image, box=strip)
-    if len(keypoints) < MIN_REGION_KEYPOINTS:
-        return []
-    known = {best.reference.id, *(f.reference.id for f in found)}
-    for candidate in feature_candidates(library, query.fingerprints, keypoints.descriptors, known):
-        reference = library.get(candidate.reference_id)
-        alignment = align(keypoints, library.keypoints(reference.id), (reference.width, reference.height))
-        if alignment is None:
-            continue
-        match = _match(reference, metadata, candidate.distances, True)
-        match.transform = describe_transform(alignment, query.fingerprints.image, reference)
-        (left, top), (right, bottom) = alignment.query_points.min(axis=0), alignment.query_points.max(axis=0)
-        box = (int(left), int(top), int(right - left), int(bottom - top))
-        width, height = query.fingerprints.image.width, query.fingerprints.image.height
-        best.match.regions.append(
-            Region(
-                bbox=list(box),
-                reference_bbox=list(box_in_reference(box, best.alignment)),
-                area_fraction=round(box[2] * box[3] / (width * height), 4),
-                strength=None,
-                explained_by=_link(reference),
-            )
-        )
-        return [_Found(reference, alignment, match)]
-    return []
 
 
 def _link(reference: Reference) -> ReferenceLink:
