@@ -111,18 +111,20 @@ def _match_colours(original: np.ndarray, copy: np.ndarray, mask: np.ndarray) -> 
 
 
 def _apply_colour_map(original: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-    """The fitted map is a sum of one curve per input channel, so it is applied as three
-    256-entry lookup tables (on rounded levels) instead of a product per pixel."""
+    """The fitted map is a sum of one curve per input channel, so it is applied as
+    256-entry lookup tables (OpenCV's LUT, on rounded levels) instead of a product per pixel."""
     levels = np.repeat(np.arange(256, dtype=np.float32)[:, None], 3, axis=1)
     table = _colour_features(levels)
-    predicted = np.zeros(original.shape, np.float32)
-    rounded = np.clip(np.rint(original), 0, 255).astype(np.intp)
-    for channel in range(3):
-        columns = [index for index in range(table.shape[1] - 1) if index % 3 == channel]
-        curve = table[:, columns] @ coefficients[columns]
-        predicted += curve[rounded[..., channel]]
-    predicted += coefficients[-1]
-    return np.clip(predicted, 0, 255)
+    planes = cv2.split(np.clip(np.rint(original), 0, 255).astype(np.uint8))
+    outputs = []
+    for output in range(3):
+        total = np.full(original.shape[:2], coefficients[-1, output], np.float32)
+        for channel, plane in enumerate(planes):
+            columns = [index for index in range(table.shape[1] - 1) if index % 3 == channel]
+            curve = (table[:, columns] @ coefficients[columns, output]).astype(np.float32).reshape(1, 256)
+            total += cv2.LUT(plane, curve)
+        outputs.append(total)
+    return np.clip(cv2.merge(outputs), 0, 255)
 
 
 def _colour_box_medians(
@@ -156,8 +158,9 @@ def _envelope_difference(copy: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     kernel = np.ones((3, 3), np.uint8)
     high = cv2.dilate(predicted, kernel)
     low = cv2.erode(predicted, kernel)
-    outside = np.maximum(copy - high, low - copy)
-    return np.clip(outside, 0, None).max(axis=2)
+    outside = cv2.max(cv2.subtract(copy, high), cv2.subtract(low, copy))
+    red, green, blue = cv2.split(outside)
+    return np.maximum(cv2.max(cv2.max(red, green), blue), 0)
 
 
 def _changed_mask(heat: np.ndarray, compared: np.ndarray, pixels: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy.spatial import cKDTree
 
 from hashes import DecodedImage, Keypoints
 
@@ -32,6 +33,9 @@ GUIDED_MAX_BITS = 64
 FINE_THRESHOLD = 0.4
 """The second guided round keeps only pairs this close (relative to the first): loose
 pairs pull a least-squares fit off by a pixel or two, which shows on fine texture."""
+MIN_SYSTEMATIC_SHIFT = 0.1
+"""Smooth misfit smaller than this share of the RANSAC threshold (a fraction of a pixel
+at working size) is no parallax, however regular: an exact copy's few stray pairs."""
 SIMILARITY_SHARE = 0.95
 """A rotation + uniform scale fit is preferred when it keeps this share of the affine
 fit's inliers: copies are rarely sheared, and four parameters extrapolate better than six."""
@@ -134,10 +138,9 @@ def _guided_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each query keypoint, the most similar reference keypoint within `radius` of
     where the transform puts it (if similar enough): matched points, query then reference."""
-    predicted = (query.points @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
-    offsets = predicted[:, None, :] - reference.points[None, :, :]
-    squared = np.einsum("ijk,ijk->ij", offsets, offsets)
-    query_index, reference_index = np.nonzero(squared <= radius * radius)
+    predicted = query.points @ matrix[:, :2].T + matrix[:, 2]
+    near = cKDTree(predicted).sparse_distance_matrix(cKDTree(reference.points), radius, output_type="ndarray")
+    query_index, reference_index = near["i"].astype(np.intp), near["j"].astype(np.intp)
     bits = np.unpackbits(query.descriptors[query_index] ^ reference.descriptors[reference_index], axis=1)
     distance = bits.sum(axis=1)
     close = distance <= GUIDED_MAX_BITS
@@ -162,11 +165,11 @@ def _distortion(query: Keypoints, reference: Keypoints, matrix: np.ndarray, thre
     basis = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y, x**3, y**3, x * x * y, x * y * y], axis=1)
     coefficients, *_ = np.linalg.lstsq(basis, residual, rcond=None)
     total = float((residual**2).sum())
-    if total <= 0:
+    systematic = float(((basis @ coefficients) ** 2).sum())
+    if total <= 0 or np.sqrt(systematic / len(source)) < MIN_SYSTEMATIC_SHIFT * threshold:
         return 0.0
-    explained = float(((basis @ coefficients) ** 2).sum()) / total
     chance = terms / len(source)
-    return max(0.0, (explained - chance) / (1 - chance))
+    return max(0.0, (systematic / total - chance) / (1 - chance))
 
 
 def align_either_way(
