@@ -27,8 +27,9 @@ LOW_NOISE_FACTOR = 3.0
 """Fainter differences count where they connect to ones that count on their own."""
 MIN_REGION_FRACTION = 0.002
 """Regions smaller than this share of the overlap are noise."""
-MIN_REGION_STRENGTH = 20.0
-"""Mean difference (levels) from which a region counts wherever it is and whatever its size."""
+MIN_REGION_STRENGTH = MIN_LEVEL
+"""Mean difference (levels) from which a region counts wherever it is and whatever its
+size: the level at which a single pixel counts."""
 MIN_FAINT_STRENGTH = 12.0
 MIN_FAINT_FRACTION = 0.01
 """A fainter region counts when it covers this share of the overlap away from its edge."""
