@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, Keypoints, extract_keypoints
@@ -36,6 +37,8 @@ from provenance.verdict import decide, is_hash_only_match
 MAX_EXPLAINED_REGIONS = 3
 """Largest altered regions looked up in the library as possible parts of other originals."""
 MIN_REGION_KEYPOINTS = 30
+REDUCED_SCALE = 0.5
+"""The last look-up describes the checked image at this share of its working size."""
 OUTSIDE_SHARE = 0.2
 """A strip beyond the best match's keypoints this large is searched for another original."""
 REGION_MARGIN = 0.1
@@ -108,6 +111,12 @@ def _find_originals(library: Library, query: _QueryFeatures, metadata: ImageMeta
     if best is None or best.alignment is None:
         mirrored = feature_candidates(library, fingerprints, query.mirrored.descriptors, _ids(tried))
         best = _first_verified(library, query, metadata, mirrored, tried) or best
+    if best is None or best.alignment is None:
+        # Zoomed-in crops and copies shown inside a bigger frame: their details are larger
+        # than the original's, and described at a smaller size they match it again.
+        reduced = _QueryFeatures(fingerprints, REDUCED_SCALE)
+        by_reduced = feature_candidates(library, fingerprints, reduced.keypoints.descriptors, set())
+        best = _first_verified(library, reduced, metadata, by_reduced, tried) or best
     if best is None:
         return [], bool(tried)
     _describe_differences(library, query, best)
@@ -132,18 +141,24 @@ def _ids(candidates: list[Candidate]) -> set[int]:
 
 
 class _QueryFeatures:
-    """The checked image's keypoints, as taken and mirrored (ORB is not mirror-invariant)."""
+    """The checked image's keypoints, as taken and mirrored (ORB is not mirror-invariant);
+    `reduced` describes the picture at that share of its working size instead."""
 
-    def __init__(self, fingerprints: Fingerprints) -> None:
+    def __init__(self, fingerprints: Fingerprints, reduced: float | None = None) -> None:
         self.fingerprints = fingerprints
+        self.image = fingerprints.image
+        if reduced is not None:
+            pixels = cv2.resize(self.image.pixels, None, fx=reduced, fy=reduced, interpolation=cv2.INTER_AREA)
+            self.image = replace(self.image, pixels=pixels)
+        self.keypoints = fingerprints.keypoints if reduced is None else extract_keypoints(self.image)
 
     @cached_property
     def mirrored(self) -> Keypoints:
-        return extract_keypoints(self.fingerprints.image, mirrored=True)
+        return extract_keypoints(self.image, mirrored=True)
 
     def align(self, reference_keypoints: Keypoints, reference: Reference) -> Alignment | None:
         size = (reference.width, reference.height)
-        return align_either_way(self.fingerprints.keypoints, lambda: self.mirrored, reference_keypoints, size)
+        return align_either_way(self.keypoints, lambda: self.mirrored, reference_keypoints, size)
 
 
 @dataclass
