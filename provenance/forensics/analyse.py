@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from hashes import ALLOWED_FORMATS, DecodedImage
+from provenance.evidence import labelled_panel, panel_sheet
 from provenance.forensics.copy_move import find_copy_move
 from provenance.forensics.double_jpeg import block_dct, periodicity
 from provenance.forensics.ela import error_levels
@@ -27,7 +28,6 @@ from provenance.metadata.model import ImageMetadata
 
 FULL_RESOLUTION_PIXELS = 16_000_000
 """Above this, error levels are computed on a DCT-reduced decode and double JPEG is skipped."""
-PANEL_HEIGHT = 480
 
 
 def metadata_indicator(metadata: ImageMetadata, credentials: ContentCredentials | None, size: tuple[int, int] | None) -> Indicator:
@@ -203,21 +203,8 @@ def _evidence_png(image: DecodedImage, report: ForensicsReport, ela_heat: np.nda
         for x, y, w, h in indicator.regions:
             x, y, w, h = (round(v * image.scale) for v in (x, y, w, h))
             cv2.rectangle(marked, (x, y), (x + w, y + h), colour, thickness)
-    panels = [_labelled(marked, "Checked image: indicator regions (not proof)")]
+    panels = [labelled_panel(marked, "Checked image: indicator regions (not proof)")]
     if ela_heat is not None:
         heat = cv2.applyColorMap(ela_heat, cv2.COLORMAP_INFERNO)
-        panels.append(_labelled(cv2.cvtColor(heat, cv2.COLOR_BGR2RGB), "Error levels after re-saving at q90"))
-    sheet = np.hstack([np.pad(p, ((0, 0), (0, 8), (0, 0)), constant_values=255) for p in panels])
-    ok, png = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise RuntimeError("OpenCV could not encode the forensics evidence image")
-    return png.tobytes()
-
-
-def _labelled(pixels: np.ndarray, label: str) -> np.ndarray:
-    height, width = pixels.shape[:2]
-    scale = PANEL_HEIGHT / height
-    panel = cv2.resize(pixels, (max(1, round(width * scale)), PANEL_HEIGHT), interpolation=cv2.INTER_AREA)
-    banner = np.full((36, panel.shape[1], 3), 255, np.uint8)
-    cv2.putText(banner, label, (8, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (20, 20, 20), 1, cv2.LINE_AA)
-    return np.vstack([banner, panel])
+        panels.append(labelled_panel(cv2.cvtColor(heat, cv2.COLOR_BGR2RGB), "Error levels after re-saving at q90"))
+    return panel_sheet(panels)
