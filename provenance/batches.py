@@ -25,8 +25,8 @@ from sqlalchemy import select
 
 from provenance.checks_store import CheckStore, EvidenceLocation, Submission, as_utc, check_json, clean_filename, new_id
 from provenance.config import Settings
-from provenance.errors import InvalidInput, NotFound
-from provenance.store import Batch, CheckRecord
+from provenance.errors import InvalidInput
+from provenance.store import Batch, CheckRecord, get_or_raise
 from provenance.webhooks import deliver
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -80,10 +80,7 @@ class BatchRunner:
 
     def get(self, batch_id: str) -> Batch:
         with self.sessions() as session:
-            batch = session.get(Batch, batch_id)
-        if batch is None:
-            raise NotFound(f"no batch with id {batch_id}")
-        return batch
+            return get_or_raise(session, Batch, batch_id, "batch")
 
     def records(self, batch_id: str) -> list[CheckRecord]:
         with self.sessions() as session:

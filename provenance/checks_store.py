@@ -23,7 +23,7 @@ from provenance.claims import Claims
 from provenance.errors import InvalidInput, NotFound, ProvenanceError
 from provenance.library import Library
 from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
-from provenance.store import BlobStore, CheckRecord
+from provenance.store import BlobStore, CheckRecord, get_or_raise
 
 EvidenceLocation = Callable[[str], str]
 """Turns a check id into where its evidence image will be served (e.g. a URL)."""
@@ -123,10 +123,7 @@ class CheckStore:
 
     def get(self, check_id: str) -> CheckRecord:
         with self.sessions() as session:
-            record = session.get(CheckRecord, check_id)
-        if record is None:
-            raise NotFound(f"no check with id {check_id}")
-        return record
+            return get_or_raise(session, CheckRecord, check_id, "check")
 
     def evidence(self, check_id: str) -> bytes:
         record = self.get(check_id)

@@ -16,8 +16,8 @@ from typing import Literal, get_args
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from provenance.errors import InvalidInput, NotFound
-from provenance.store import ApiKey
+from provenance.errors import InvalidInput
+from provenance.store import ApiKey, get_or_raise
 
 Scope = Literal["check", "ingest", "admin"]
 SCOPES: tuple[str, ...] = get_args(Scope)
@@ -62,9 +62,7 @@ class KeyStore:
 
     def revoke(self, key_id: int) -> ApiKey:
         with self.sessions.begin() as session:
-            key = session.get(ApiKey, key_id)
-            if key is None:
-                raise NotFound(f"no API key with id {key_id}")
+            key = get_or_raise(session, ApiKey, key_id, "API key")
             if key.revoked_at is None:
                 key.revoked_at = datetime.now(timezone.utc)
         return key

@@ -17,7 +17,16 @@ from provenance.errors import Conflict, NotFound, from_image_error
 from provenance.index import FeatureIndex, HammingIndex
 from provenance.metadata import ImageMetadata, extract_metadata
 from provenance.metadata.c2pa import ContentCredentials, read_content_credentials
-from provenance.store import DEFAULT_SOURCE, BlobStore, Fingerprint, Reference, StoredCredentials, dispose, open_database
+from provenance.store import (
+    DEFAULT_SOURCE,
+    BlobStore,
+    Fingerprint,
+    Reference,
+    StoredCredentials,
+    dispose,
+    get_or_raise,
+    open_database,
+)
 
 KEYPOINTS = "orb"
 
@@ -135,10 +144,7 @@ class Library:
 
     def get(self, reference_id: int) -> Reference:
         with self.sessions() as session:
-            reference = session.get(Reference, reference_id)
-        if reference is None:
-            raise NotFound(f"no reference with id {reference_id}")
-        return reference
+            return get_or_raise(session, Reference, reference_id, "reference")
 
     def find_by_sha256(self, sha256: str) -> Reference | None:
         with self.sessions() as session:
@@ -158,9 +164,7 @@ class Library:
 
     def delete(self, reference_id: int) -> Reference:
         with self.sessions.begin() as session:
-            reference = session.get(Reference, reference_id)
-            if reference is None:
-                raise NotFound(f"no reference with id {reference_id}")
+            reference = get_or_raise(session, Reference, reference_id, "reference")
             session.delete(reference)
         self.blobs.delete(reference.sha256)
         self._working_copies.pop(reference.sha256, None)

@@ -1,7 +1,7 @@
 """Persistence: the SQL schema, the database session factory and the blob folder."""
 
 from provenance.store.blobs import BlobStore
-from provenance.store.database import dispose, open_database
+from provenance.store.database import dispose, get_or_raise, open_database
 from provenance.store.schema import DEFAULT_SOURCE, ApiKey, Batch, CheckRecord, Fingerprint, Reference, StoredCredentials
 
 __all__ = [
@@ -14,5 +14,6 @@ __all__ = [
     "Reference",
     "StoredCredentials",
     "dispose",
+    "get_or_raise",
     "open_database",
 ]

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from provenance.errors import NotFound
 from provenance.store.schema import Base
+
+Row = TypeVar("Row", bound=Base)
 
 
 def open_database(url: str) -> sessionmaker[Session]:
@@ -34,3 +38,11 @@ def _configure_sqlite(connection, _record) -> None:
 def dispose(sessions: sessionmaker[Session]) -> None:
     engine: Engine = sessions.kw["bind"]
     engine.dispose()
+
+
+def get_or_raise(session: Session, model: type[Row], key: Any, noun: str) -> Row:
+    """The row with this primary key, or NotFound saying "no <noun> with id <key>"."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"no {noun} with id {key}")
+    return row
