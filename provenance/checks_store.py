@@ -128,7 +128,7 @@ class CheckStore:
     def evidence(self, check_id: str) -> bytes:
         record = self.get(check_id)
         if record.evidence_sha256 is None:
-            raise NotFound(f"check {check_id} has no evidence image (no verified match to compare with)")
+            raise NotFound(f"check {check_id} has no evidence image (no verified match, and no indicator picture)")
         return self.evidence_blobs.get(record.evidence_sha256)
 
 
