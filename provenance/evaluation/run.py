@@ -285,10 +285,11 @@ def _score(library: Library, variant: v.Variant) -> Outcome:
 
 def _best_iou(report: CheckReport, truth: v.Box) -> float:
     regions = [r.bbox for m in report.matches[:1] for r in m.regions]
-    return max((_iou(tuple(r), truth) for r in regions), default=0.0)
+    return max((iou(tuple(r), truth) for r in regions), default=0.0)
 
 
-def _iou(a: v.Box, b: v.Box) -> float:
+def iou(a: v.Box, b: v.Box) -> float:
+    """Intersection over union of two [x, y, w, h] boxes."""
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
     width = max(0, min(ax + aw, bx + bw) - max(ax, bx))

@@ -10,6 +10,7 @@ from PIL import Image
 
 from provenance.check import check_bytes
 from provenance.evaluation import variants as v
+from provenance.evaluation.run import iou
 from provenance.library import Library
 from provenance.report import CheckReport
 from tests.conftest import COPIES, ORIGINALS
@@ -32,16 +33,8 @@ def _found(region: list[int], box: tuple[int, ...]) -> float:
     """IoU, or, for a region that lies inside the edited box (an inpainted patch that
     differs only in part), the share of the region inside it."""
     x, y, w, h = region
-    inside = _iou(region, box) * (w * h + box[2] * box[3]) / (1 + _iou(region, box)) / (w * h)
-    return max(_iou(region, box), inside if inside >= 0.9 else 0.0)
-
-
-def _iou(a: list[int] | tuple[int, ...], b: tuple[int, ...]) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    h = max(0, min(ay + ah, by + bh) - max(ay, by))
-    return w * h / (aw * ah + bw * bh - w * h)
+    inside = iou(region, box) * (w * h + box[2] * box[3]) / (1 + iou(region, box)) / (w * h)
+    return max(iou(region, box), inside if inside >= 0.9 else 0.0)
 
 
 @pytest.mark.parametrize(
@@ -70,14 +63,14 @@ def test_a_local_edit_survives_resize_and_recompression(sample_library: Library)
     report = _check(sample_library, v.resized(edited, 0.6), quality=60)
     assert report.verdict == "altered"
     scaled = tuple(round(c * 0.6) for c in box)
-    assert max(_iou(r.bbox, scaled) for r in report.matches[0].regions) >= 0.4
+    assert max(iou(r.bbox, scaled) for r in report.matches[0].regions) >= 0.4
 
 
 def test_region_is_also_given_in_the_originals_pixels(sample_library: Library) -> None:
     edited, box = v.text_overlay(v.resized(_original("Dune.jpg"), 0.5), np.random.default_rng(1))
     region = _check(sample_library, edited).matches[0].regions[0]
     x, y, w, h = region.reference_bbox
-    assert _iou([x // 2, y // 2, w // 2, h // 2], box) >= 0.4
+    assert iou([x // 2, y // 2, w // 2, h // 2], box) >= 0.4
     assert 0 < region.area_fraction < 0.2 and region.strength > 0
 
 
@@ -110,7 +103,7 @@ def test_two_originals_make_a_composite(sample_library: Library, base: str, part
     assert ids[:2] == [SAMPLE_IDS[base], SAMPLE_IDS[part]], ids
     explained = [r for r in report.matches[0].regions if r.explained_by is not None]
     assert explained and explained[0].explained_by.external_id == SAMPLE_IDS[part]
-    assert _iou(explained[0].bbox, box) >= 0.5
+    assert iou(explained[0].bbox, box) >= 0.5
 
 
 def test_another_frame_of_the_scene_is_related_not_a_copy(sample_library: Library) -> None:
