@@ -20,6 +20,7 @@ from provenance.library import Library
 
 CANDIDATE_DISTANCE = {"pdq": 80, "phash": 22}
 """Largest distance that makes a candidate (of 256 and 64 bits; unrelated images sit near half)."""
+HashVariants = dict[str, list[bytes]]
 CANDIDATE_LIMIT = 5
 FEATURE_CANDIDATE_LIMIT = 4
 MIN_VOTES = 12
@@ -38,9 +39,8 @@ class Candidate:
         return min(self.distances[name] / ALGORITHMS[name].bits for name in CANDIDATE_DISTANCE)
 
 
-def hash_candidates(library: Library, fingerprints: Fingerprints) -> list[Candidate]:
+def hash_candidates(library: Library, variants: HashVariants) -> list[Candidate]:
     """Originals whose hashes are near any rotation or mirror of the checked image, closest first."""
-    variants = _variants(fingerprints)
     reference_ids: list[int] = []
     for name, limit in CANDIDATE_DISTANCE.items():
         for hit in library.index(name).search(variants[name], limit, CANDIDATE_LIMIT):
@@ -51,19 +51,20 @@ def hash_candidates(library: Library, fingerprints: Fingerprints) -> list[Candid
 
 
 def feature_candidates(
-    library: Library, fingerprints: Fingerprints, descriptors: np.ndarray, exclude: Collection[int]
+    library: Library, variants: HashVariants, descriptors: np.ndarray, exclude: Collection[int]
 ) -> list[Candidate]:
     """Originals most of the checked image's descriptors point at, most votes first."""
     votes = library.feature_index().vote(descriptors, FEATURE_CANDIDATE_LIMIT + len(exclude), MIN_VOTES)
-    variants = _variants(fingerprints)
     fresh = [(rid, count) for rid, count in votes if rid not in exclude][:FEATURE_CANDIDATE_LIMIT]
     return [_candidate(library, variants, rid, count) for rid, count in fresh]
 
 
-def _variants(fingerprints: Fingerprints) -> dict[str, list[bytes]]:
+def hash_variants(fingerprints: Fingerprints) -> HashVariants:
+    """Every hash of the checked image in all 8 rotations and mirrors: computed once per
+    check, used by every look-up and for every candidate's distances."""
     return {name: a.compute_dihedral(fingerprints.image.pixels) for name, a in ALGORITHMS.items()}
 
 
-def _candidate(library: Library, variants: dict[str, list[bytes]], reference_id: int, votes: int) -> Candidate:
+def _candidate(library: Library, variants: HashVariants, reference_id: int, votes: int) -> Candidate:
     distances = {name: library.index(name).distance(reference_id, codes) for name, codes in variants.items()}
     return Candidate(reference_id, distances, votes)

@@ -12,7 +12,7 @@ import numpy as np
 
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, Keypoints, extract_keypoints
 from provenance.claims import Claims
-from provenance.candidates import Candidate, feature_candidates, hash_candidates
+from provenance.candidates import Candidate, HashVariants, feature_candidates, hash_candidates, hash_variants
 from provenance.diff import Difference, box_in_reference, localise
 from provenance.edits import colour_edits, describe_transform, global_edits
 from provenance.enrich import enrich
@@ -103,19 +103,19 @@ def _find_originals(library: Library, query: _QueryFeatures, metadata: ImageMeta
     and mirrored; then look for other originals that parts of the picture come from."""
     fingerprints = query.fingerprints
     tried: list[Candidate] = []
-    best = _first_verified(library, query, metadata, hash_candidates(library, fingerprints), tried)
+    best = _first_verified(library, query, metadata, hash_candidates(library, query.hash_variants), tried)
     if best is None or best.alignment is None:
         # Hashes miss heavy crops, framing and screenshots; local features find those.
-        by_features = feature_candidates(library, fingerprints, fingerprints.keypoints.descriptors, _ids(tried))
+        by_features = feature_candidates(library, query.hash_variants, fingerprints.keypoints.descriptors, _ids(tried))
         best = _first_verified(library, query, metadata, by_features, tried) or best
     if best is None or best.alignment is None:
-        mirrored = feature_candidates(library, fingerprints, query.mirrored.descriptors, _ids(tried))
+        mirrored = feature_candidates(library, query.hash_variants, query.mirrored.descriptors, _ids(tried))
         best = _first_verified(library, query, metadata, mirrored, tried) or best
     if best is None or best.alignment is None:
         # Zoomed-in crops and copies shown inside a bigger frame: their details are larger
         # than the original's, and described at a smaller size they match it again.
         reduced = _QueryFeatures(fingerprints, REDUCED_SCALE)
-        by_reduced = feature_candidates(library, fingerprints, reduced.keypoints.descriptors, set())
+        by_reduced = feature_candidates(library, query.hash_variants, reduced.keypoints.descriptors, set())
         best = _first_verified(library, reduced, metadata, by_reduced, tried) or best
     if best is None:
         return [], bool(tried)
@@ -155,6 +155,10 @@ class _QueryFeatures:
     @cached_property
     def mirrored(self) -> Keypoints:
         return extract_keypoints(self.image, mirrored=True)
+
+    @cached_property
+    def hash_variants(self) -> HashVariants:
+        return hash_variants(self.fingerprints)
 
     def align(self, reference_keypoints: Keypoints, reference: Reference) -> Alignment | None:
         size = (reference.width, reference.height)
@@ -243,7 +247,7 @@ def _original_of_part(
     keypoints = extract_keypoints(query.fingerprints.image, box=box)
     if len(keypoints) < MIN_REGION_KEYPOINTS:
         return None
-    for candidate in feature_candidates(library, query.fingerprints, keypoints.descriptors, known):
+    for candidate in feature_candidates(library, query.hash_variants, keypoints.descriptors, known):
         reference = library.get(candidate.reference_id)
         alignment = align(keypoints, library.keypoints(reference.id), (reference.width, reference.height))
         if alignment is not None:
