@@ -20,6 +20,8 @@ from provenance.library import Library
 
 CANDIDATE_DISTANCE = {"pdq": 80, "phash": 22}
 """Largest distance that makes a candidate (of 256 and 64 bits; unrelated images sit near half)."""
+CLOSE_DISTANCE = {"pdq": 80, "phash": 14, "dhash": 12}
+"""Hashes this close make a candidate worth aligning pixel by pixel when keypoints fail."""
 HashVariants = dict[str, list[bytes]]
 CANDIDATE_LIMIT = 5
 FEATURE_CANDIDATE_LIMIT = 4
@@ -37,6 +39,10 @@ class Candidate:
     def closeness(self) -> float:
         """0 for identical hashes, about 0.5 for unrelated images."""
         return min(self.distances[name] / ALGORITHMS[name].bits for name in CANDIDATE_DISTANCE)
+
+
+def is_close(candidate: Candidate) -> bool:
+    return any(candidate.distances[name] <= limit for name, limit in CLOSE_DISTANCE.items())
 
 
 def hash_candidates(library: Library, variants: HashVariants) -> list[Candidate]:

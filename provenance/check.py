@@ -12,7 +12,8 @@ import numpy as np
 
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, Keypoints, extract_keypoints
 from provenance.claims import Claims
-from provenance.candidates import Candidate, HashVariants, feature_candidates, hash_candidates, hash_variants
+from provenance.candidates import Candidate, HashVariants, feature_candidates, hash_candidates, hash_variants, is_close
+from provenance.dense import align_pixels
 from provenance.diff import Difference, box_in_reference, localise
 from provenance.edits import colour_edits, describe_transform, global_edits
 from provenance.enrich import enrich
@@ -41,6 +42,8 @@ REDUCED_SCALE = 0.5
 """The last look-up describes the checked image at this share of its working size."""
 OUTSIDE_SHARE = 0.2
 """A strip beyond the best match's keypoints this large is searched for another original."""
+MAX_PIXEL_ALIGNMENTS = 2
+"""Close-hash originals aligned pixel by pixel per check when their keypoints do not agree."""
 REGION_MARGIN = 0.1
 """Keypoints this share of the region's size outside it still describe it (the edge of
 a pasted part is where the changed region's outline is least exact)."""
@@ -114,7 +117,7 @@ def _find_originals(library: Library, query: _QueryFeatures, metadata: ImageMeta
     if best is None or best.alignment is None:
         # Zoomed-in crops and copies shown inside a bigger frame: their details are larger
         # than the original's, and described at a smaller size they match it again.
-        reduced = _QueryFeatures(fingerprints, REDUCED_SCALE)
+        reduced = _QueryFeatures(fingerprints, REDUCED_SCALE, query.pixels_tried)
         by_reduced = feature_candidates(library, query.hash_variants, reduced.keypoints.descriptors, set())
         best = _first_verified(library, reduced, metadata, by_reduced, tried) or best
     if best is None:
@@ -144,8 +147,10 @@ class _QueryFeatures:
     """The checked image's keypoints, as taken and mirrored (ORB is not mirror-invariant);
     `reduced` describes the picture at that share of its working size instead."""
 
-    def __init__(self, fingerprints: Fingerprints, reduced: float | None = None) -> None:
+    def __init__(self, fingerprints: Fingerprints, reduced: float | None = None, pixels_tried: set[int] | None = None) -> None:
         self.fingerprints = fingerprints
+        self.pixels_tried = set() if pixels_tried is None else pixels_tried
+        """Originals already aligned pixel by pixel in this check (shared with the reduced view)."""
         self.image = fingerprints.image
         if reduced is not None:
             pixels = cv2.resize(self.image.pixels, None, fx=reduced, fy=reduced, interpolation=cv2.INTER_AREA)
@@ -159,6 +164,14 @@ class _QueryFeatures:
     @cached_property
     def hash_variants(self) -> HashVariants:
         return hash_variants(self.fingerprints)
+
+    def align_pixels(self, library: Library, reference: Reference) -> Alignment | None:
+        """Pixel alignment with one original, at most once per original and
+        MAX_PIXEL_ALIGNMENTS times per check (each costs 50-100 ms)."""
+        if reference.id in self.pixels_tried or len(self.pixels_tried) >= MAX_PIXEL_ALIGNMENTS:
+            return None
+        self.pixels_tried.add(reference.id)
+        return align_pixels(self.fingerprints.image, library.working_copy(reference))
 
     def align(self, reference_keypoints: Keypoints, reference: Reference) -> Alignment | None:
         size = (reference.width, reference.height)
@@ -176,6 +189,9 @@ class _Found:
 def _verify(library: Library, query: _QueryFeatures, metadata: ImageMetadata, candidate: Candidate) -> _Found | None:
     reference = library.get(candidate.reference_id)
     alignment = query.align(library.keypoints(reference.id), reference)
+    if alignment is None and is_close(candidate):
+        # Smooth pictures give keypoints too few or too noisy to agree; their pixels can.
+        alignment = query.align_pixels(library, reference)
     match = _match(reference, metadata, candidate.distances, alignment is not None)
     if alignment is None and not is_hash_only_match(match):
         return None

@@ -39,6 +39,8 @@ def describe_transform(alignment: Alignment, query: DecodedImage, reference: Ref
         mirrored=alignment.mirrored,
         inliers=alignment.inliers,
         distortion=round(alignment.distortion, 3),
+        method="keypoints" if alignment.correlation is None else "pixels",
+        correlation=None if alignment.correlation is None else round(alignment.correlation, 4),
     )
 
 

@@ -52,6 +52,8 @@ class Alignment:
     distortion: float = 0.0
     """Share of the keypoint residuals that vary smoothly across the frame (0..1): near 0
     for a copy, high for another photograph of the scene (parallax, moving subjects)."""
+    correlation: float | None = None
+    """Set when the pixels, not keypoints, aligned the two (see provenance.dense)."""
 
     @property
     def _linear(self) -> np.ndarray:
@@ -96,13 +98,13 @@ def align(query: Keypoints, reference: Keypoints, reference_size: tuple[int, int
     if matrix is None:
         return None
     inliers = int(inlier_mask.sum())
-    if inliers < MIN_INLIERS or inliers < MIN_INLIER_RATIO * len(good) or not _plausible(matrix):
+    if inliers < MIN_INLIERS or inliers < MIN_INLIER_RATIO * len(good) or not plausible(matrix):
         return None
     query_points = source[inlier_mask.ravel() == 1]
     matrix, query_points = _guided_refit(query, reference, matrix, threshold, query_points)
     # The fine round settles the transform; the first round's wider set says where the images agree.
     matrix, _ = _guided_refit(query, reference, matrix, FINE_THRESHOLD * threshold, query_points)
-    if not _plausible(matrix):
+    if not plausible(matrix):
         return None
     return Alignment(
         matrix=matrix,
@@ -186,7 +188,7 @@ def align_either_way(
     return max(found, key=lambda a: a.inliers, default=None)
 
 
-def _plausible(matrix: np.ndarray) -> bool:
+def plausible(matrix: np.ndarray) -> bool:
     singular = np.linalg.svd(matrix[:, :2], compute_uv=False)
     if singular[1] <= 1e-6:
         return False

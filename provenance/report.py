@@ -54,7 +54,15 @@ class Transform(BaseModel):
     scale: float = Field(description="Copy pixels per original pixel")
     rotation: float = Field(description="Degrees the original was turned clockwise")
     mirrored: bool
-    inliers: int = Field(description="Keypoint matches consistent with the transform")
+    inliers: int = Field(description="Keypoint matches consistent with the transform (0 when pixels aligned it)")
+    method: Literal["keypoints", "pixels"] = Field(
+        default="keypoints",
+        description="What aligned the copy: keypoint matches, or (for smooth pictures with too few "
+        "keypoints) the pixels themselves",
+    )
+    correlation: float | None = Field(
+        default=None, description="Correlation of the aligned pixels, when the pixels aligned the copy"
+    )
     distortion: float = Field(
         default=0.0,
         description="Share of the keypoints' misfit that varies smoothly across the frame: "

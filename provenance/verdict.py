@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provenance.report import Match, Verdict
+from provenance.report import Match, Transform, Verdict
 
 HASH_ONLY_DISTANCE = {"pdq": 31, "phash": 8}
 """Hashes this close are the same picture even when keypoints cannot confirm it
@@ -13,6 +13,11 @@ RELATED_DISTORTION = 0.2
 """When this share of the keypoints' misfit varies smoothly across the frame, no single
 transform of the original explains the picture: another photograph of the same scene
 (a neighbouring frame, the other camera of a stereo pair), not an edit of it."""
+
+
+PIXEL_ALIGNMENT_STRENGTH = 0.5
+"""Pixel alignment is only tried on originals whose hashes are already close, so together
+they are good evidence, but less than a hundred agreeing keypoints."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,7 @@ def decide(identical: bool, matches: list[Match], library_size: int, had_candida
                 *_edit_reasons(best),
             ],
         )
-    geometry = f"{best.transform.inliers} keypoints agree on one geometric transform"
-    strength = min(1.0, best.transform.inliers / 100)
+    geometry, strength = _geometry(best.transform)
     if best.transform.distortion >= RELATED_DISTORTION:
         return Decision(
             "related",
@@ -76,6 +80,17 @@ def decide(identical: bool, matches: list[Match], library_size: int, had_candida
         round(min(0.99, 0.6 + 0.4 * strength), 2),
         [f"Same photograph as {name}: {geometry}.", *_edit_reasons(best)],
     )
+
+
+def _geometry(transform: Transform) -> tuple[str, float]:
+    """How the copy was aligned, in words, and how strongly that ties it to the original (0..1)."""
+    if transform.method == "pixels":
+        return (
+            f"its pixels align with the original under one geometric transform (correlation "
+            f"{transform.correlation:.3f}), where a smooth picture gives too few keypoints",
+            PIXEL_ALIGNMENT_STRENGTH,
+        )
+    return f"{transform.inliers} keypoints agree on one geometric transform", min(1.0, transform.inliers / 100)
 
 
 def _edit_reasons(match: Match) -> list[str]:

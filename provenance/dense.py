@@ -1,0 +1,204 @@
+"""Pixel (dense) alignment for pictures keypoints cannot pin down.
+
+Smooth pictures (sky, fog, studio backdrops, gradient artwork) give ORB only corners of
+compression noise, which do not repeat from one copy to the next. Their intensities,
+though, vary smoothly, which is exactly what dense alignment needs: OpenCV's enhanced
+correlation coefficient (ECC) fits an affine transform by maximising the correlation of
+the two pictures, insensitive to brightness and contrast changes.
+
+It is only asked about an original whose perceptual hashes are already close to the
+copy's, and it must then explain nearly every pixel, so the two kinds of evidence
+confirm each other.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from hashes import DecodedImage
+from provenance.match import Alignment, plausible
+
+COARSE_SIDE = 256
+"""Long side, in pixels, of the first fit: ECC converges there from a full-frame guess for
+crops, rotations of a few degrees and pastes."""
+FINE_SIDE = 512
+"""Long side of the second fit: the few sharp edges of a smooth picture pin rotation and
+scale down only at this finer size."""
+ORIENTATION_SIDE = 32
+MIN_CORRELATION = 0.95
+"""Correlation over the pixels that agree: true copies of smooth pictures reach 0.96 to
+0.999, while another smooth picture warped onto the copy stays below 0.9."""
+MIN_AGREEING = 0.75
+"""Share of the copy's pixels that must agree: pastes and text may take the rest."""
+OUTLIER_FACTOR = 3.0
+"""A pixel disagrees when its residual exceeds this many times the median residual."""
+MIN_OUTLIER_LEVEL = 20.0
+"""...and exceeds this many grey levels (recompression alone leaves a few)."""
+MAX_ZOOM = 8.0
+"""Copy pixels per original pixel beyond which a pixel fit is not believed (a copy showing
+less than 1/64 of the original's area at these sizes has too little to go on)."""
+SIMILARITY_LOSS = 0.002
+"""Correlation a rotation-and-scale fit may lose against the affine fit and still be preferred."""
+_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
+
+
+def align_pixels(query: DecodedImage, reference: DecodedImage) -> Alignment | None:
+    """The affine transform taking the copy onto the original when their pixels agree
+    closely (see MIN_CORRELATION), else None. The copy may be turned or mirrored."""
+    coarse, fine = _Pair(query, reference, COARSE_SIDE), _Pair(query, reference, FINE_SIDE)
+    # ECC warps its input onto its template: the original is the template, so the mask of
+    # agreeing pixels lives in the copy, where pastes and captions are.
+    to_copy = cv2.invertAffineTransform(_full_frame_guess(coarse.copy, coarse.original))
+    try:
+        _, to_copy = coarse.fit(to_copy, np.ones(coarse.copy.shape, np.uint8))
+        _, to_copy = coarse.fit(to_copy, coarse.agreeing(to_copy))
+        to_copy = _rescaled(to_copy, coarse.original_scale, fine.original_scale, coarse.copy_scale, fine.copy_scale)
+        correlation, to_copy = fine.fit(to_copy, fine.agreeing(to_copy))
+        if not _credible(to_copy):
+            return None
+        correlation, to_copy = fine.fit_similarity(to_copy, fine.agreeing(to_copy), correlation)
+    except cv2.error:
+        return None  # ECC did not converge: the pictures do not correspond
+    agreeing = fine.agreeing(to_copy)
+    if correlation < MIN_CORRELATION or agreeing.mean() < MIN_AGREEING:
+        return None
+    matrix = _rescaled(cv2.invertAffineTransform(to_copy), fine.copy_scale, 1.0, fine.original_scale, 1.0)
+    if not plausible(matrix):
+        return None
+    rows, columns = np.nonzero(agreeing)
+    points = (np.stack([columns, rows], axis=1).astype(np.float32) + 0.5) / fine.copy_scale - 0.5
+    return Alignment(matrix=matrix, inliers=0, matches=0, query_points=points, correlation=float(correlation))
+
+
+class _Pair:
+    """The copy and the original as float grey pictures with the same long side, and
+    their pixels per full-resolution pixel."""
+
+    def __init__(self, query: DecodedImage, reference: DecodedImage, side: int) -> None:
+        self.copy, self.copy_scale = _small_grey(query, side)
+        self.original, self.original_scale = _small_grey(reference, side)
+
+    def fit(self, to_copy: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
+        """One ECC fit of the original-to-copy transform over the masked copy pixels; the
+        mask's edge is eroded so the copy's border, where interpolation mixes in the void
+        beyond it, does not tilt the fit."""
+        inner = cv2.erode(mask, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        warp = to_copy.astype(np.float32)
+        return cv2.findTransformECC(self.original, self.copy, warp, cv2.MOTION_AFFINE, _CRITERIA, inner, 5)
+
+    def fit_similarity(self, to_copy: np.ndarray, mask: np.ndarray, affine_correlation: float) -> tuple[float, np.ndarray]:
+        """The affine fit refitted as a rotation at its mean scale, kept when it explains
+        the pixels as well: a smooth picture barely constrains stretch and shear, so the
+        affine fit drifts into them, while copies are scaled uniformly."""
+        prepare, size = self._prepared_frame(to_copy)
+        flags = cv2.INTER_AREA if abs(np.linalg.det(prepare[:, :2])) < 1 else cv2.INTER_LINEAR
+        prepared = cv2.warpAffine(self.original, prepare, size, flags=flags)
+        # What is left between the prepared original and the copy is a small rotation and a shift.
+        remaining = _compose(to_copy, cv2.invertAffineTransform(prepare))
+        u, _, vt = np.linalg.svd(remaining[:, :2])
+        centre = np.array([size[0] / 2, size[1] / 2])
+        rigid = np.hstack([u @ vt, (remaining[:, :2] @ centre + remaining[:, 2] - u @ vt @ centre)[:, None]])
+        inner = cv2.erode(mask, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        try:
+            correlation, rigid = cv2.findTransformECC(
+                prepared, self.copy, rigid.astype(np.float32), cv2.MOTION_EUCLIDEAN, _CRITERIA, inner, 5
+            )
+        except cv2.error:
+            return affine_correlation, to_copy
+        if correlation < affine_correlation - SIMILARITY_LOSS:
+            return affine_correlation, to_copy
+        return correlation, _compose(rigid, prepare)
+
+    def _prepared_frame(self, to_copy: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+        """The original scaled by the fit's mean scale, mirrored like the copy and turned by
+        the nearest quarter turn (ECC's rigid model only corrects rotations under 90 degrees):
+        the transform to that frame and its size."""
+        linear = to_copy[:, :2].astype(np.float64)
+        determinant = float(np.linalg.det(linear))
+        flip = np.diag([-1.0, 1.0]) if determinant < 0 else np.eye(2)
+        turned = linear @ flip
+        quarters = round(math.degrees(math.atan2(turned[1, 0], turned[0, 0])) / 90) % 4
+        cos, sin = [(1, 0), (0, 1), (-1, 0), (0, -1)][quarters]
+        prepared = math.sqrt(abs(determinant)) * np.array([[cos, -sin], [sin, cos]]) @ flip
+        corners = _corners(self.original.shape) @ prepared.T
+        shift = -corners.min(axis=0)
+        extent = corners.max(axis=0) + shift
+        return np.hstack([prepared, shift[:, None]]), (max(1, round(extent[0]) + 1), max(1, round(extent[1]) + 1))
+
+    def agreeing(self, to_copy: np.ndarray) -> np.ndarray:
+        return _agreeing_pixels(self.copy, self.original, to_copy)
+
+
+def _small_grey(image: DecodedImage, side: int) -> tuple[np.ndarray, float]:
+    """Float grey copy with long side `side` (or less), and its pixels per full-resolution pixel."""
+    grey = cv2.cvtColor(np.ascontiguousarray(image.pixels), cv2.COLOR_RGB2GRAY)
+    factor = min(1.0, side / max(grey.shape))
+    size = (max(1, round(grey.shape[1] * factor)), max(1, round(grey.shape[0] * factor)))
+    small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    return small, image.scale * size[0] / grey.shape[1]
+
+
+def _full_frame_guess(copy: np.ndarray, original: np.ndarray) -> np.ndarray:
+    """Copy-to-original transform (2 x 3, small pixels) assuming the copy shows the whole
+    original, in the one of its eight turns and mirrors that correlates best at thumbnail size."""
+    side = ORIENTATION_SIDE
+    copy_thumb = cv2.resize(copy, (side, side), interpolation=cv2.INTER_AREA)
+    original_thumb = cv2.resize(original, (side, side), interpolation=cv2.INTER_AREA).ravel()
+    copy_corners = _corners(copy.shape)
+    best, best_score = copy_corners, -np.inf
+    for turns in range(4):
+        for mirrored in (False, True):
+            order = np.roll(np.arange(4), turns)
+            if mirrored:
+                order = order[[1, 0, 3, 2]]
+            guess = cv2.getAffineTransform(copy_corners[order[:3]], _corners(original.shape)[:3])
+            on_thumbs = cv2.getAffineTransform(_corners((side, side))[order[:3]], _corners((side, side))[:3])
+            score = float(np.corrcoef(cv2.warpAffine(copy_thumb, on_thumbs, (side, side)).ravel(), original_thumb)[0, 1])
+            if score > best_score:
+                best, best_score = guess, score
+    return best.astype(np.float32)
+
+
+def _corners(shape: tuple[int, ...]) -> np.ndarray:
+    """Top-left, top-right, bottom-right, bottom-left pixel centres of an H x W array."""
+    right, bottom = shape[1] - 1, shape[0] - 1
+    return np.array([[0, 0], [right, 0], [right, bottom], [0, bottom]], np.float32)
+
+
+def _agreeing_pixels(copy: np.ndarray, original: np.ndarray, to_copy: np.ndarray) -> np.ndarray:
+    """uint8 mask of copy pixels the original covers and explains (after a linear tone
+    fit), so a pasted object or a caption does not pull the fit off."""
+    size = (copy.shape[1], copy.shape[0])
+    warped = cv2.warpAffine(original, to_copy, size, flags=cv2.INTER_LINEAR)
+    covered = cv2.warpAffine(np.ones_like(original), to_copy, size, flags=cv2.INTER_NEAREST) > 0
+    if covered.sum() < 16:
+        return np.zeros(copy.shape, np.uint8)
+    seen, shown = warped[covered], copy[covered]
+    spread = float(seen.var())
+    gain = float(((seen - seen.mean()) * (shown - shown.mean())).mean()) / spread if spread > 1e-6 else 0.0
+    residual = np.abs(copy - shown.mean() - gain * (warped - seen.mean()))
+    limit = max(OUTLIER_FACTOR * float(np.median(residual[covered])), MIN_OUTLIER_LEVEL)
+    return (covered & (residual < limit)).astype(np.uint8)
+
+
+def _credible(to_copy: np.ndarray) -> bool:
+    """A fit worth refining: a plausible transform that does not magnify the original past MAX_ZOOM."""
+    return plausible(to_copy) and abs(float(np.linalg.det(to_copy[:, :2]))) <= MAX_ZOOM**2
+
+
+def _compose(second: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The 2 x 3 affine transform applying `first`, then `second`."""
+    return (np.vstack([second, [0, 0, 1]]) @ np.vstack([first, [0, 0, 1]]))[:2]
+
+
+def _rescaled(warp: np.ndarray, source_scale: float, new_source: float, target_scale: float, new_target: float) -> np.ndarray:
+    """An affine transform between two pictures, for the same pictures at other sizes
+    (scales are pixels per full-resolution pixel; pixel centres are kept)."""
+    def resize(ratio: float) -> np.ndarray:
+        return np.array([[ratio, 0, 0.5 * ratio - 0.5], [0, ratio, 0.5 * ratio - 0.5], [0, 0, 1]])
+
+    matrix = np.vstack([warp.astype(np.float64), [0, 0, 1]])
+    return (resize(new_target / target_scale) @ matrix @ resize(source_scale / new_source))[:2]

@@ -1,0 +1,73 @@
+"""Smooth pictures, whose keypoints are compression noise, are aligned by their pixels:
+found under rotation and pastes, never confused with another picture."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hashes import decode
+from provenance.check import check_bytes
+from provenance.dense import align_pixels
+from provenance.evaluation import variants as v
+from provenance.evaluation.run import iou
+from provenance.library import Library, ReferenceDetails
+from provenance.report import CheckReport
+from tests.conftest import COPIES, FIXTURES, ORIGINALS
+
+SMOOTH = FIXTURES / "smooth" / "umang.jpg"
+
+
+@pytest.fixture
+def smooth_library(sample_library: Library) -> Library:
+    sample_library.ingest(SMOOTH.read_bytes(), str(SMOOTH), ReferenceDetails(external_id="SMOOTH-1", source="test"))
+    return sample_library
+
+
+def _smooth() -> Image.Image:
+    return Image.open(SMOOTH).convert("RGB")
+
+
+def _check(library: Library, image: Image.Image) -> CheckReport:
+    report = check_bytes(library, v.encode(image, quality=80), "query")
+    assert isinstance(report, CheckReport)
+    return report
+
+
+def test_a_rotated_copy_of_a_smooth_picture_is_aligned_by_its_pixels(smooth_library: Library) -> None:
+    report = _check(smooth_library, v.rotate_small(_smooth(), 2.5))
+    assert report.verdict == "copy", report.reasons
+    match = report.matches[0]
+    assert match.reference.external_id == "SMOOTH-1"
+    assert match.transform.method == "pixels" and match.transform.correlation >= 0.95
+    assert abs(abs(match.transform.rotation) - 2.5) <= 1.0
+    assert "pixels align" in report.reasons[0]
+
+
+def test_a_paste_into_a_smooth_picture_is_outlined(smooth_library: Library) -> None:
+    donor = Image.open(COPIES / "storm_not_in_library.jpg").convert("RGB")
+    edited, box = v.paste_from(_smooth(), donor, np.random.default_rng(1), soft=False)
+    report = _check(smooth_library, edited)
+    assert report.verdict == "altered", report.reasons
+    assert report.matches[0].reference.external_id == "SMOOTH-1"
+    assert max(iou(r.bbox, box) for r in report.matches[0].regions) >= 0.4
+
+
+@pytest.mark.parametrize("other", [ORIGINALS / "Dune.jpg", ORIGINALS / "Wood.jpg", COPIES / "storm_not_in_library.jpg"])
+def test_pixels_do_not_align_different_pictures(other) -> None:
+    smooth = decode(SMOOTH.read_bytes())
+    photo = decode(other.read_bytes())
+    assert align_pixels(photo, smooth) is None
+    assert align_pixels(smooth, photo) is None
+
+
+def test_pixels_recover_a_crop_and_mirror_of_a_smooth_picture() -> None:
+    image = _smooth()
+    width, height = image.size
+    copy = image.crop((100, 60, width - 60, height - 40)).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    alignment = align_pixels(decode(v.encode(copy, quality=80)), decode(SMOOTH.read_bytes()))
+    assert alignment is not None and alignment.mirrored
+    # The copy's top-left corner (its right edge before the mirror) sits at the crop's top-right.
+    x, y = alignment.matrix @ np.array([0.0, 0.0, 1.0])
+    assert abs(x - (width - 60)) <= 15 and abs(y - 60) <= 15
