@@ -15,7 +15,7 @@ from collections.abc import Collection
 
 import numpy as np
 
-from hashes import ALGORITHMS, Fingerprints
+from hashes import ALGORITHMS, DecodedImage
 from provenance.library import Library
 
 CANDIDATE_DISTANCE = {"pdq": 80, "phash": 22}
@@ -65,10 +65,12 @@ def feature_candidates(
     return [_candidate(library, variants, rid, count) for rid, count in fresh]
 
 
-def hash_variants(fingerprints: Fingerprints) -> HashVariants:
-    """Every hash of the checked image in all 8 rotations and mirrors: computed once per
-    check, used by every look-up and for every candidate's distances."""
-    return {name: a.compute_dihedral(fingerprints.image.pixels) for name, a in ALGORITHMS.items()}
+def hash_variants(image: DecodedImage, framed: DecodedImage | None) -> HashVariants:
+    """Every hash of the checked image in all 8 rotations and mirrors, and of the part
+    inside its frame when it has one: computed once per check, used by every look-up
+    and for every candidate's distances."""
+    pictures = [image.pixels] if framed is None else [image.pixels, framed.pixels]
+    return {name: [code for p in pictures for code in a.compute_dihedral(p)] for name, a in ALGORITHMS.items()}
 
 
 def _candidate(library: Library, variants: HashVariants, reference_id: int, votes: int) -> Candidate:

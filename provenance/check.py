@@ -19,6 +19,7 @@ from provenance.edits import colour_edits, describe_transform, global_edits
 from provenance.enrich import enrich
 from provenance.errors import ProvenanceError
 from provenance.evidence import render_evidence
+from provenance.framing import content_box, cropped
 from provenance.library import Library, reference_metadata
 from provenance.match import Alignment, align, align_either_way
 from provenance.metadata import ImageMetadata, compare_metadata, extract_metadata
@@ -162,8 +163,17 @@ class _QueryFeatures:
         return extract_keypoints(self.image, mirrored=True)
 
     @cached_property
+    def framed_box(self) -> tuple[int, int, int, int] | None:
+        """Where the picture sits inside borders, a caption bar or app chrome, if it has them."""
+        return content_box(self.fingerprints.image)
+
+    @cached_property
+    def framed(self) -> DecodedImage | None:
+        return None if self.framed_box is None else cropped(self.fingerprints.image, self.framed_box)
+
+    @cached_property
     def hash_variants(self) -> HashVariants:
-        return hash_variants(self.fingerprints)
+        return hash_variants(self.fingerprints.image, self.framed)
 
     def align_pixels(self, library: Library, reference: Reference) -> Alignment | None:
         """Pixel alignment with one original, at most once per original and
@@ -171,7 +181,13 @@ class _QueryFeatures:
         if reference.id in self.pixels_tried or len(self.pixels_tried) >= MAX_PIXEL_ALIGNMENTS:
             return None
         self.pixels_tried.add(reference.id)
-        return align_pixels(self.fingerprints.image, library.working_copy(reference))
+        original = library.working_copy(reference)
+        alignment = align_pixels(self.fingerprints.image, original)
+        if alignment is None and self.framed is not None:
+            alignment = align_pixels(self.framed, original)
+            if alignment is not None:
+                alignment = alignment.shifted(*self.framed_box[:2])
+        return alignment
 
     def align(self, reference_keypoints: Keypoints, reference: Reference) -> Alignment | None:
         size = (reference.width, reference.height)

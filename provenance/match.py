@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -54,6 +54,13 @@ class Alignment:
     for a copy, high for another photograph of the scene (parallax, moving subjects)."""
     correlation: float | None = None
     """Set when the pixels, not keypoints, aligned the two (see provenance.dense)."""
+
+    def shifted(self, left: float, top: float) -> Alignment:
+        """This alignment of a part of the checked image that starts at (left, top), as
+        one of the whole checked image."""
+        offset = np.array([left, top], dtype=np.float64)
+        matrix = np.hstack([self._linear, (self.matrix[:, 2] - self._linear @ offset)[:, None]])
+        return replace(self, matrix=matrix, query_points=self.query_points + offset.astype(np.float32))
 
     @property
     def _linear(self) -> np.ndarray:

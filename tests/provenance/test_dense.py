@@ -71,3 +71,10 @@ def test_pixels_recover_a_crop_and_mirror_of_a_smooth_picture() -> None:
     # The copy's top-left corner (its right edge before the mirror) sits at the crop's top-right.
     x, y = alignment.matrix @ np.array([0.0, 0.0, 1.0])
     assert abs(x - (width - 60)) <= 15 and abs(y - 60) <= 15
+
+
+@pytest.mark.parametrize("frame", [lambda im: v.add_borders(im, 0.06, "black"), v.screenshot], ids=["borders", "screenshot"])
+def test_a_framed_copy_of_a_smooth_picture_is_found_through_its_frame(smooth_library: Library, frame) -> None:
+    report = _check(smooth_library, frame(_smooth()))
+    assert report.verdict == "copy", report.reasons
+    assert report.matches[0].reference.external_id == "SMOOTH-1"
