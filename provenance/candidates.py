@@ -9,9 +9,8 @@ purpose: geometric verification, not the lookup, decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Collection
+from dataclasses import dataclass
 
 import numpy as np
 

@@ -11,15 +11,15 @@ import cv2
 import numpy as np
 
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, Keypoints, extract_keypoints
-from provenance.claims import Claims
 from provenance.candidates import Candidate, HashVariants, feature_candidates, hash_candidates, hash_variants, is_close
+from provenance.claims import Claims
 from provenance.dense import align_pixels
 from provenance.diff import Difference, box_in_reference, localise
 from provenance.edits import colour_edits, describe_transform, global_edits
 from provenance.enrich import enrich
 from provenance.errors import ProvenanceError
 from provenance.evidence import render_evidence
-from provenance.framing import content_box, cropped
+from provenance.framing import Box, content_box, cropped
 from provenance.library import Library, reference_metadata
 from provenance.match import Alignment, align, align_either_way
 from provenance.metadata import ImageMetadata, compare_metadata, extract_metadata
@@ -145,10 +145,13 @@ def _ids(candidates: list[Candidate]) -> set[int]:
 
 
 class _QueryFeatures:
-    """The checked image's keypoints, as taken and mirrored (ORB is not mirror-invariant);
+    """The checked image's keypoints, as taken and mirrored (ORB is not mirror-invariant),
+    its hashes, the part inside its frame, and its pixel alignments with originals;
     `reduced` describes the picture at that share of its working size instead."""
 
-    def __init__(self, fingerprints: Fingerprints, reduced: float | None = None, pixels_tried: set[int] | None = None) -> None:
+    def __init__(
+        self, fingerprints: Fingerprints, reduced: float | None = None, pixels_tried: set[int] | None = None
+    ) -> None:
         self.fingerprints = fingerprints
         self.pixels_tried = set() if pixels_tried is None else pixels_tried
         """Originals already aligned pixel by pixel in this check (shared with the reduced view)."""
@@ -163,7 +166,7 @@ class _QueryFeatures:
         return extract_keypoints(self.image, mirrored=True)
 
     @cached_property
-    def framed_box(self) -> tuple[int, int, int, int] | None:
+    def framed_box(self) -> Box | None:
         """Where the picture sits inside borders, a caption bar or app chrome, if it has them."""
         return content_box(self.fingerprints.image)
 

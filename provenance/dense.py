@@ -7,7 +7,7 @@ correlation coefficient (ECC) fits an affine transform by maximising the correla
 the two pictures, insensitive to brightness and contrast changes.
 
 It is only asked about an original whose perceptual hashes are already close to the
-copy's, and it must then explain nearly every pixel, so the two kinds of evidence
+copy's, and its fit must then correlate almost perfectly, so the two kinds of evidence
 confirm each other.
 """
 
@@ -105,7 +105,9 @@ class _Pair:
         warp = to_copy.astype(np.float32)
         return cv2.findTransformECC(self.original, self.copy, warp, cv2.MOTION_AFFINE, _CRITERIA, _inner(mask), 5)
 
-    def fit_similarity(self, to_copy: np.ndarray, mask: np.ndarray, affine_correlation: float) -> tuple[float, np.ndarray]:
+    def fit_similarity(
+        self, to_copy: np.ndarray, mask: np.ndarray, affine_correlation: float
+    ) -> tuple[float, np.ndarray]:
         """The affine fit refitted as a rotation at its mean scale, kept when it explains
         the pixels as well: a smooth picture barely constrains stretch and shear, so the
         affine fit drifts into them, while copies are scaled uniformly."""
@@ -171,7 +173,8 @@ def _full_frame_guesses(copy: np.ndarray, original: np.ndarray) -> list[np.ndarr
                 order = order[[1, 0, 3, 2]]
             guess = cv2.getAffineTransform(copy_corners[order[:3]], _corners(original.shape)[:3])
             on_thumbs = cv2.getAffineTransform(_corners((side, side))[order[:3]], _corners((side, side))[:3])
-            score = float(np.corrcoef(cv2.warpAffine(copy_thumb, on_thumbs, (side, side)).ravel(), original_thumb)[0, 1])
+            view = cv2.warpAffine(copy_thumb, on_thumbs, (side, side)).ravel()
+            score = float(np.corrcoef(view, original_thumb)[0, 1])
             scored.append((score if np.isfinite(score) else -1.0, guess.astype(np.float32)))
     scored.sort(key=lambda pair: -pair[0])
     return [guess for _, guess in scored]
@@ -215,7 +218,9 @@ def _compose(second: np.ndarray, first: np.ndarray) -> np.ndarray:
     return (np.vstack([second, [0, 0, 1]]) @ np.vstack([first, [0, 0, 1]]))[:2]
 
 
-def _rescaled(warp: np.ndarray, source_scale: float, new_source: float, target_scale: float, new_target: float) -> np.ndarray:
+def _rescaled(
+    warp: np.ndarray, source_scale: float, new_source: float, target_scale: float, new_target: float
+) -> np.ndarray:
     """An affine transform between two pictures, for the same pictures at other sizes
     (scales are pixels per full-resolution pixel; pixel centres are kept)."""
     def resize(ratio: float) -> np.ndarray:

@@ -73,7 +73,9 @@ def test_pixels_recover_a_crop_and_mirror_of_a_smooth_picture() -> None:
     assert abs(x - (width - 60)) <= 15 and abs(y - 60) <= 15
 
 
-@pytest.mark.parametrize("frame", [lambda im: v.add_borders(im, 0.06, "black"), v.screenshot], ids=["borders", "screenshot"])
+@pytest.mark.parametrize(
+    "frame", [lambda im: v.add_borders(im, 0.06, "black"), v.screenshot], ids=["borders", "screenshot"]
+)
 def test_a_framed_copy_of_a_smooth_picture_is_found_through_its_frame(smooth_library: Library, frame) -> None:
     report = _check(smooth_library, frame(_smooth()))
     assert report.verdict == "copy", report.reasons
