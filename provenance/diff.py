@@ -47,6 +47,13 @@ FIT_RESIDUAL_FACTOR = 3.0
 FIT_MIN_RESIDUAL = 6.0
 """Later refits keep pixels within this many median residuals (of the pixels kept so
 far, and at least these levels) of the previous fit."""
+IDENTITY_PRIOR = 1e-6
+"""Weight, per unit of fitted weight, pulling the colour map toward no change. The curve
+features are collinear over any colour range the fit lacks (with no pixel darker than
+the first knot, its hinge is the flat term minus a constant), so without a prior the fit
+may send colours it never saw anywhere (a clock's black hands came out cyan). Tiny on
+purpose: it settles only what the pixels leave free (a few green pixels must still be
+able to say the copy is greyscale)."""
 
 
 @dataclass(frozen=True)
@@ -101,14 +108,26 @@ def _match_colours(original: np.ndarray, copy: np.ndarray, mask: np.ndarray) -> 
     if len(rows) < 50:
         return original
     box_rows, box_targets, box_weights = _colour_box_medians(original[sample], rows, targets)
-    coefficients, *_ = np.linalg.lstsq(box_rows * box_weights[:, None], box_targets * box_weights[:, None], rcond=None)
+    coefficients = _fit_near_identity(box_rows, box_targets, box_weights)
     for _ in range(FIT_ROUNDS):
         residual = np.abs(rows @ coefficients - targets).max(axis=1)
         keep = residual <= max(FIT_MIN_RESIDUAL, FIT_RESIDUAL_FACTOR * float(np.median(residual)))
         if keep.sum() < 50:
             break
-        coefficients, *_ = np.linalg.lstsq(rows[keep], targets[keep], rcond=None)
+        coefficients = _fit_near_identity(rows[keep], targets[keep], np.ones(int(keep.sum()), np.float32))
     return _apply_colour_map(original, coefficients)
+
+
+def _fit_near_identity(rows: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted least squares with a ridge toward the identity map (see IDENTITY_PRIOR):
+    what the pixels constrain is fitted, what they leave free stays unchanged."""
+    identity = np.zeros((rows.shape[1], 3), np.float64)
+    identity[[0, 1, 2], [0, 1, 2]] = 255.0
+    prior = np.sqrt(IDENTITY_PRIOR * float((weights**2).sum()))
+    stacked_rows = np.vstack([rows * weights[:, None], prior * np.eye(rows.shape[1])])
+    stacked_targets = np.vstack([targets * weights[:, None], prior * identity])
+    coefficients, *_ = np.linalg.lstsq(stacked_rows, stacked_targets, rcond=None)
+    return coefficients
 
 
 def _apply_colour_map(original: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
