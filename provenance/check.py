@@ -13,7 +13,7 @@ import numpy as np
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, Keypoints, extract_keypoints
 from provenance.candidates import Candidate, HashVariants, feature_candidates, hash_candidates, hash_variants, is_close
 from provenance.claims import Claims
-from provenance.dense import align_pixels
+from provenance.dense import align_pixels, refine
 from provenance.diff import Difference, box_in_reference, localise
 from provenance.edits import colour_edits, describe_transform, global_edits
 from provenance.enrich import enrich
@@ -234,6 +234,10 @@ def _describe_differences(library: Library, query: _QueryFeatures, best: _Found)
     original = library.working_copy(best.reference) if best.alignment else None
     colour: list = []
     if original is not None and best.alignment is not None:
+        # Distortion (another photograph?) stays measured on the keypoints' own fit; the
+        # difference map needs the transform right to the pixel.
+        best.alignment = refine(image, original, best.alignment)
+        best.match.transform = describe_transform(best.alignment, image, best.reference)
         colour = colour_edits(image, original, best.alignment)
         difference = localise(image, original, best.alignment)
         best.difference = difference

@@ -8,18 +8,20 @@ the two pictures, insensitive to brightness and contrast changes.
 
 It is only asked about an original whose perceptual hashes are already close to the
 copy's, and its fit must then correlate almost perfectly, so the two kinds of evidence
-confirm each other.
+confirm each other. The same fit also polishes every keypoint alignment (`refine`), so
+that the difference map compares the two pictures pixel on pixel.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np
 
 from hashes import DecodedImage
-from provenance.match import Alignment, plausible
+from provenance.match import Alignment, plausible, warp_reference
 
 COARSE_SIDE = 256
 """Long side, in pixels, of the first fit: ECC converges there from a full-frame guess for
@@ -45,6 +47,17 @@ less than 1/64 of the original's area at these sizes has too little to go on).""
 SIMILARITY_LOSS = 0.002
 """Correlation a rotation-and-scale fit may lose against the affine fit and still be preferred."""
 _CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
+MAX_REFINE_SHIFT = 0.04
+"""Largest correction (a share of that frame's long side, at any corner) a polish may
+make: beyond it the pixels are pulling toward something else (a large paste)."""
+MIN_REFINE_GAIN = 0.3
+"""Share of the misfit (1 - correlation) a polish must remove to be kept: a right
+correction removes most of it; a few thousandths bought with a shear are the fit
+trading geometry for a tone change it cannot otherwise explain."""
+TONE_BINS = 32
+REFINE_LEVELS = ((2, 50), (1, 50))
+"""(shrink, most iterations) of each ECC round of a polish, coarse to fine: the coarse
+round has the wide basin, the working size the precision that thin lines need."""
 
 
 def align_pixels(query: DecodedImage, reference: DecodedImage) -> Alignment | None:
@@ -62,6 +75,79 @@ def align_pixels(query: DecodedImage, reference: DecodedImage) -> Alignment | No
         if found is not None:
             return found
     return None
+
+
+def refine(query: DecodedImage, reference: DecodedImage, alignment: Alignment) -> Alignment:
+    """A keypoint alignment polished by the pixels. Keypoints clustered on one part of
+    the picture (a flower's heart, a face) fix the transform there and extrapolate it,
+    slightly wrong, to the rest of the frame, where strong edges then differ by a pixel
+    or two and look like edits. The original warped by the keypoint fit is registered
+    onto the copy by ECC over the pixels that agree, at half size (a wide basin), then at
+    the working size (thin lines need its precision), and the small correction composed
+    in; the alignment is kept as it was when the pixels do not agree clearly better."""
+    warped, covered = warp_reference(reference, query, alignment)
+    height, width = warped.shape[:2]
+    if min(height, width) < 64:
+        return alignment
+    template = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    copy = cv2.cvtColor(query.pixels, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    identity = np.eye(2, 3, dtype=np.float32)
+    mask = _inner(_agreeing_pixels(copy, template, identity) & covered.astype(np.uint8))
+    if mask.sum() < 0.25 * mask.size:
+        return alignment
+    template = _tone_matched(template, copy, mask > 0)
+    before = _correlation(copy, template, mask)
+    try:
+        after, correction = _pyramid_fit(template, copy, mask)
+    except cv2.error:
+        return alignment
+    moved = np.abs(_corners(template.shape) @ (correction[:, :2] - np.eye(2)).T + correction[:, 2]).max()
+    if (1 - after) > (1 - MIN_REFINE_GAIN) * (1 - before) or moved > MAX_REFINE_SHIFT * max(height, width):
+        return alignment
+    # Frame pixels x show the original at matrix(x / scale); the copy shows them at correction(x).
+    to_frame, to_full = np.diag([query.scale, query.scale, 1.0]), np.diag([1 / query.scale, 1 / query.scale, 1.0])
+    back = np.vstack([cv2.invertAffineTransform(correction), [0, 0, 1]])
+    matrix = (np.vstack([alignment.matrix, [0, 0, 1]]) @ to_full @ back @ to_frame)[:2]
+    return replace(alignment, matrix=matrix) if plausible(matrix) else alignment
+
+
+def _pyramid_fit(template: np.ndarray, copy: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
+    """ECC from the identity, coarse to fine (REFINE_LEVELS): the correlation reached and
+    the correction, in the full frame's pixels."""
+    correction, previous, correlation = np.eye(2, 3, dtype=np.float32), 1.0, 0.0
+    for shrink, iterations in REFINE_LEVELS:
+        size = (max(1, round(template.shape[1] / shrink)), max(1, round(template.shape[0] / shrink)))
+        pictures = [cv2.resize(picture, size, interpolation=cv2.INTER_AREA) for picture in (template, copy)]
+        level_mask = cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST)
+        start = _rescaled(correction, 1 / previous, 1 / shrink, 1 / previous, 1 / shrink).astype(np.float32)
+        criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, iterations, 1e-4)
+        correlation, correction = cv2.findTransformECC(*pictures, start, cv2.MOTION_AFFINE, criteria, level_mask, 5)
+        previous = shrink
+    return correlation, correction
+
+
+def _tone_matched(template: np.ndarray, copy: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """The template's grey levels mapped to the copy's median level for each (a tone
+    curve), so that what is left between the two is geometry: ECC's correlation is blind
+    to brightness and contrast, but not to gamma or clipped highlights."""
+    shown = copy[inside]
+    bins = np.clip((template[inside] * TONE_BINS / 256).astype(np.int32), 0, TONE_BINS - 1)
+    centres, levels = [], []
+    for index in range(TONE_BINS):
+        values = shown[bins == index]
+        if len(values) >= 20:
+            centres.append((index + 0.5) * 256 / TONE_BINS)
+            levels.append(float(np.median(values)))
+    if len(centres) < 2:
+        return template
+    return np.interp(template, centres, levels).astype(np.float32)
+
+
+def _correlation(copy: np.ndarray, template: np.ndarray, mask: np.ndarray) -> float:
+    """Correlation of two pictures over the masked pixels (ECC's own measure)."""
+    inside = mask > 0
+    value = np.corrcoef(copy[inside], template[inside])[0, 1]
+    return float(value) if np.isfinite(value) else -1.0
 
 
 def _fit_from(guess: np.ndarray, masked: bool, coarse: _Pair, fine: _Pair) -> Alignment | None:

@@ -71,13 +71,19 @@ def to_width(image: Image.Image, width: int) -> Image.Image:
     return image.resize((width, max(1, round(image.height * width / image.width))), Image.Resampling.LANCZOS)
 
 
-def crop_fraction(image: Image.Image, area: float, rng: np.random.Generator, centred: bool) -> Image.Image:
+def crop_box(image: Image.Image, area: float, rng: np.random.Generator, centred: bool) -> Box:
+    """A box keeping `area` of the picture with its aspect ratio, central or anywhere."""
     side = area**0.5
     width, height = round(image.width * side), round(image.height * side)
     if centred:
         x, y = (image.width - width) // 2, (image.height - height) // 2
     else:
         x, y = int(rng.integers(0, image.width - width + 1)), int(rng.integers(0, image.height - height + 1))
+    return x, y, width, height
+
+
+def crop_fraction(image: Image.Image, area: float, rng: np.random.Generator, centred: bool) -> Image.Image:
+    x, y, width, height = crop_box(image, area, rng, centred)
     return image.crop((x, y, x + width, y + height))
 
 

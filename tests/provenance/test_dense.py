@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hashes import decode
+from hashes import DecodedImage, decode, extract_keypoints
 from provenance.check import check_bytes
-from provenance.dense import align_pixels
+from provenance.dense import align_pixels, refine
 from provenance.evaluation import variants as v
 from provenance.evaluation.run import iou
 from provenance.library import Library, ReferenceDetails
+from provenance.match import Alignment, align_either_way
 from provenance.report import CheckReport
 from tests.conftest import COPIES, FIXTURES, ORIGINALS
 
@@ -80,3 +81,45 @@ def test_a_framed_copy_of_a_smooth_picture_is_found_through_its_frame(smooth_lib
     report = _check(smooth_library, frame(_smooth()))
     assert report.verdict == "copy", report.reasons
     assert report.matches[0].reference.external_id == "SMOOTH-1"
+
+
+FLOWER = FIXTURES / "alignment" / "YellowFlower.jpg"
+
+
+def _flower_crop(seed: int) -> tuple[DecodedImage, DecodedImage, np.ndarray]:
+    """A soft-focus photo, an off-centre crop of a quarter of it at 0.7 size, and the
+    true transform from the copy's pixels to the original's."""
+    original = Image.open(FLOWER).convert("RGB")
+    crop = v.crop_fraction(original, 0.25, np.random.default_rng(seed), centred=False)
+    copy = v.resized(crop, 0.7)
+    box = v.crop_box(original, 0.25, np.random.default_rng(seed), centred=False)
+    scale_x, scale_y = box[2] / copy.width, box[3] / copy.height
+    truth = np.array([[scale_x, 0, box[0] + 0.5 * scale_x - 0.5], [0, scale_y, box[1] + 0.5 * scale_y - 0.5]])
+    return decode(v.encode(copy, quality=85)), decode(FLOWER.read_bytes()), truth
+
+
+def _worst_error(matrix: np.ndarray, truth: np.ndarray, copy: DecodedImage) -> float:
+    """Largest distance, in the original's pixels, between where the two put the copy's corners."""
+    corners = np.array([[0, 0, 1], [copy.width, 0, 1], [copy.width, copy.height, 1], [0, copy.height, 1]], float)
+    return float(np.abs(corners @ matrix.T - corners @ truth.T).max())
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_refine_corrects_a_keypoint_fit_that_is_slightly_off(seed: int) -> None:
+    """On a soft-focus crop the keypoints cluster on a few petal edges, and their fit is
+    pixels off at the far side of the frame; the pixels put it right everywhere."""
+    copy, original, truth = _flower_crop(seed)
+    keypoints = extract_keypoints(copy)
+    fitted = align_either_way(keypoints, lambda: keypoints, extract_keypoints(original), (original.width, original.height))
+    assert fitted is not None and _worst_error(fitted.matrix, truth, copy) > 3
+    refined = refine(copy, original, fitted)
+    assert _worst_error(refined.matrix, truth, copy) <= 1.5
+    assert refined.inliers == fitted.inliers and refined.correlation is None
+
+
+def test_refine_keeps_an_alignment_the_pixels_do_not_bear_out() -> None:
+    copy, original, truth = _flower_crop(1)
+    exact = Alignment(matrix=truth, inliers=40, matches=60, query_points=np.zeros((0, 2)))
+    assert _worst_error(refine(copy, original, exact).matrix, truth, copy) <= 1.0
+    unrelated = decode((ORIGINALS / "Dune.jpg").read_bytes())
+    assert refine(copy, unrelated, exact) is exact
