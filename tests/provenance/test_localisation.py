@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from provenance.check import check_bytes
 from provenance.evaluation import variants as v
 from provenance.evaluation.run import iou
-from provenance.library import Library
+from provenance.library import Library, ReferenceDetails
 from provenance.report import CheckReport
-from tests.conftest import COPIES, ORIGINALS
+from tests.conftest import COPIES, FIXTURES, ORIGINALS
 
 DONOR = COPIES / "storm_not_in_library.jpg"
 SAMPLE_IDS = {"Dune.jpg": "DEMO-0001", "Elephants.jpg": "DEMO-0002", "LadyBird.jpg": "DEMO-0003", "Wood.jpg": "DEMO-0004"}
@@ -111,3 +111,34 @@ def test_another_frame_of_the_scene_is_related_not_a_copy(sample_library: Librar
     report = _check(sample_library, frame)
     assert report.verdict == "related", report.reasons
     assert report.matches[0].reference.external_id == "DEMO-0002"
+
+
+ALIGNMENT = FIXTURES / "alignment"
+
+
+@pytest.fixture
+def alignment_library(library: Library) -> Library:
+    for path in sorted(ALIGNMENT.glob("*.jpg")):
+        library.ingest(path.read_bytes(), str(path), ReferenceDetails(external_id=path.stem, source="test"))
+    return library
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda im, rng: im.rotate(-270, expand=True),
+        lambda im, rng: v.resized(im, 0.5),
+        lambda im, rng: v.crop_fraction(im, 0.5, rng, centred=False),
+        lambda im, rng: v.crop_fraction(im, 0.25, rng, centred=False),
+        lambda im, rng: ImageOps.grayscale(im),
+    ],
+    ids=["rotate-270", "half-size", "crop-50%", "crop-25%", "greyscale"],
+)
+@pytest.mark.parametrize("name", ["greentock_by_Peter_Nerlich", "YellowFlower"])
+def test_benign_copies_of_hard_pictures_are_not_called_altered(alignment_library: Library, make, name: str) -> None:
+    """A clock whose black hands are its only dark pixels, a soft-focus flower whose
+    keypoints cluster on its heart: colour map and alignment must hold across the frame."""
+    original = Image.open(ALIGNMENT / f"{name}.jpg").convert("RGB")
+    report = _check(alignment_library, make(original, np.random.default_rng(11)))
+    assert report.verdict == "copy", (report.reasons, [r.bbox for r in report.matches[0].regions] if report.matches else None)
+    assert report.matches[0].reference.external_id == name
