@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 import struct
+from functools import cache
 from typing import Literal
+
+import numpy as np
 
 from pydantic import BaseModel, Field
 
@@ -154,17 +157,22 @@ def ijg_table(base: tuple[int, ...], quality: int) -> list[int]:
     return [min(255, max(1, (value * scale + 50) // 100)) for value in base]
 
 
+@cache
+def _ijg_tables(base: tuple[int, ...]) -> np.ndarray:
+    """100 x 64: the IJG table of every quality from 1 to 100 (computed once; the
+    estimate compares a file's tables with all of them)."""
+    return np.array([ijg_table(base, quality) for quality in range(1, 101)], dtype=np.float64)
+
+
 def _estimate(info: JpegInfo) -> None:
     tables = info.quantisation_tables
     if not tables:
         return
-    best_quality, best_error = 0, float("inf")
-    for quality in range(1, 101):
-        error = _distance(tables[0], ijg_table(IJG_LUMA, quality))
-        if len(tables) > 1:
-            error = (error + _distance(tables[1], ijg_table(IJG_CHROMA, quality))) / 2
-        if error < best_error:
-            best_quality, best_error = quality, error
+    errors = _distances(tables[0], _ijg_tables(IJG_LUMA))
+    if len(tables) > 1:
+        errors = (errors + _distances(tables[1], _ijg_tables(IJG_CHROMA))) / 2
+    best = int(np.argmin(errors))
+    best_quality, best_error = best + 1, float(errors[best])
     info.estimated_quality = best_quality
     info.table_error = round(best_error, 3)
     info.standard_tables = best_error == 0
@@ -176,8 +184,9 @@ def _estimate(info: JpegInfo) -> None:
         info.encoder = "camera-or-custom"
 
 
-def _distance(actual: list[int], reference: list[int]) -> float:
-    return sum(abs(a - r) / r for a, r in zip(actual, reference, strict=True)) / 64
+def _distances(actual: list[int], references: np.ndarray) -> np.ndarray:
+    """Mean relative difference of one table from each reference table (one per row)."""
+    return (np.abs(np.asarray(actual, dtype=np.float64) - references) / references).sum(axis=1) / 64
 
 
 def is_editing_software(name: str | None) -> bool:
