@@ -234,16 +234,27 @@ def _describe_differences(library: Library, query: _QueryFeatures, best: _Found)
     original = library.working_copy(best.reference) if best.alignment else None
     colour: list = []
     if original is not None and best.alignment is not None:
-        # Distortion (another photograph?) stays measured on the keypoints' own fit; the
-        # difference map needs the transform right to the pixel.
-        best.alignment = refine(image, original, best.alignment)
-        best.match.transform = describe_transform(best.alignment, image, best.reference)
-        colour = colour_edits(image, original, best.alignment)
         difference = localise(image, original, best.alignment)
+        if difference.regions:
+            difference = _polished(image, original, best, difference)
+        colour = colour_edits(image, original, best.alignment)
         best.difference = difference
         best.match.regions = _regions(difference)
         best.match.changed_fraction = round(difference.changed_fraction, 4)
     best.match.edits = global_edits(image, best.reference, best.match.transform, colour, best.match.metadata_diff)
+
+
+def _polished(image: DecodedImage, original: DecodedImage, best: _Found, difference: Difference) -> Difference:
+    """The difference map again after the pixels polished the keypoint alignment (see
+    provenance.dense.refine): regions that were only a transform a pixel or two off go.
+    Asked only when the first map found regions; distortion (another photograph?) stays
+    measured on the keypoints' own fit."""
+    refined = refine(image, original, best.alignment)
+    if refined is best.alignment:
+        return difference
+    best.alignment = refined
+    best.match.transform = describe_transform(refined, image, best.reference)
+    return localise(image, original, refined)
 
 
 def _regions(difference: Difference) -> list[Region]:
