@@ -35,6 +35,8 @@ HELD_OUT_SHARE = 0.15
 BENIGN_GROUPS = ("reencode", "resize", "crop", "mirror", "rotate", "colour", "framing", "combined")
 ALTERED_GROUPS = ("paste", "copy_move", "inpaint", "text", "local_resized", "composite")
 DISTRACTOR_GROUPS = ("distractor", "same_scene")
+DISTRACTOR_EDITS = ("resized", "crop", "mirror", "rotate", "screenshot")
+"""Benign edits only: the forensic table counts indicators on distractors as false alarms."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,8 @@ def _plan(
             yield lambda spec=spec, path=path, donor=donor, partner=partner, seed=seed: _make(spec, path, donor, partner, seed)
     for donor in donors:
         seed = int(rng.integers(1 << 31))
-        yield lambda donor=donor, seed=seed: _distractor(donor, seed)
+        for kind in DISTRACTOR_EDITS:
+            yield lambda donor=donor, seed=seed, kind=kind: _distractor(donor, seed, kind)
 
 
 def _variant_specs(original_id: str, partner_id: str) -> list[tuple]:
@@ -254,10 +257,20 @@ def _social_media_copy(path: str) -> Image.Image:
         return v.social_media_size(image)
 
 
-def _distractor(path: str, seed: int) -> v.Variant:
-    rng = np.random.default_rng(seed)
-    image = v.resized(v.social_media_size(Image.open(path)), float(rng.uniform(0.5, 0.9)))
-    return v.Variant("distractor", "not-in-library", "", (), "unknown", None, v.encode(image, quality=80))
+def _distractor(path: str, seed: int, kind: str) -> v.Variant:
+    """A photograph not in the library, edited as copies of library photographs are:
+    the look-ups that find those (features, framing, pixels) must not find anything here."""
+    rng = np.random.default_rng(seed + zlib.crc32(kind.encode()))
+    image = v.social_media_size(Image.open(path))
+    picture = {
+        "resized": lambda: v.resized(image, float(rng.uniform(0.5, 0.9))),
+        "crop": lambda: v.crop_fraction(image, 0.4, rng, centred=False),
+        "mirror": lambda: ImageOps.mirror(image),
+        "rotate": lambda: v.rotate_small(image, float(rng.uniform(2, 6))),
+        "screenshot": lambda: v.screenshot(image),
+    }[kind]()
+    name = f"not-in-library-{kind}-{Path(path).stem}"
+    return v.Variant("distractor", name, "", (), "unknown", None, v.encode(picture, quality=80))
 
 
 def _score(library: Library, variant: v.Variant) -> Outcome:
