@@ -8,8 +8,8 @@ the two pictures, insensitive to brightness and contrast changes.
 
 It is only asked about an original whose perceptual hashes are already close to the
 copy's, and its fit must then correlate almost perfectly, so the two kinds of evidence
-confirm each other. The same fit also polishes every keypoint alignment (`refine`), so
-that the difference map compares the two pictures pixel on pixel.
+confirm each other. The same fit also polishes keypoint alignments (`refine`) when the
+difference map finds something, so that it compares the two pictures pixel on pixel.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ MIN_REFINE_GAIN = 0.3
 correction removes most of it; a few thousandths bought with a shear are the fit
 trading geometry for a tone change it cannot otherwise explain."""
 TONE_BINS = 32
+"""Grey-level bins of the tone curve matched before a polish."""
 REFINE_LEVELS = ((4, 50), (2, 20), (1, 5))
 """(shrink, most iterations) of each ECC round of a polish, coarse to fine: the coarse
 round has the wide basin, the working size the precision that thin lines need."""
@@ -82,9 +83,9 @@ def refine(query: DecodedImage, reference: DecodedImage, alignment: Alignment) -
     the picture (a flower's heart, a face) fix the transform there and extrapolate it,
     slightly wrong, to the rest of the frame, where strong edges then differ by a pixel
     or two and look like edits. The original warped by the keypoint fit is registered
-    onto the copy by ECC over the pixels that agree, at half size (a wide basin), then at
-    the working size (thin lines need its precision), and the small correction composed
-    in; the alignment is kept as it was when the pixels do not agree clearly better."""
+    onto the copy by ECC over the pixels that agree, coarse to fine (REFINE_LEVELS), and
+    the small correction composed in; the alignment is kept as it was when the pixels
+    do not agree clearly better."""
     warped, covered = warp_reference(reference, query, alignment)
     height, width = warped.shape[:2]
     if min(height, width) < 64:

@@ -39,8 +39,9 @@ at working size) is no parallax, however regular: an exact copy's few stray pair
 MIN_DISTORTION_PAIRS = 100
 """Keypoint pairs below which distortion is not measured. Keypoint positions err alike
 in neighbouring parts of a picture (soft focus, one pyramid level), so a few dozen pairs
-from a heavy crop show a smooth misfit by chance; another frame of the scene gave 250
-and more on the evaluation's photographs, true crops to a quarter 30 to 100."""
+from a heavy crop show a smooth misfit by chance. On the evaluation's photographs the
+crops to a quarter that read as another photograph had 30 to 100 pairs; the synthetic
+neighbouring frames had 250 and more."""
 SIMILARITY_SHARE = 0.95
 """A rotation + uniform scale fit is preferred when it keeps this share of the affine
 fit's inliers: copies are rarely sheared, and four parameters extrapolate better than six."""

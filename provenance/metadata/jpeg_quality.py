@@ -16,7 +16,6 @@ from functools import cache
 from typing import Literal
 
 import numpy as np
-
 from pydantic import BaseModel, Field
 
 _ZIGZAG = (

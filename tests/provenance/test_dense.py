@@ -110,7 +110,8 @@ def test_refine_corrects_a_keypoint_fit_that_is_slightly_off(seed: int) -> None:
     pixels off at the far side of the frame; the pixels put it right everywhere."""
     copy, original, truth = _flower_crop(seed)
     keypoints = extract_keypoints(copy)
-    fitted = align_either_way(keypoints, lambda: keypoints, extract_keypoints(original), (original.width, original.height))
+    size = (original.width, original.height)
+    fitted = align_either_way(keypoints, lambda: keypoints, extract_keypoints(original), size)
     assert fitted is not None and _worst_error(fitted.matrix, truth, copy) > 3
     refined = refine(copy, original, fitted)
     assert _worst_error(refined.matrix, truth, copy) <= 1.5

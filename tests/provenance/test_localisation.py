@@ -140,5 +140,6 @@ def test_benign_copies_of_hard_pictures_are_not_called_altered(alignment_library
     keypoints cluster on its heart: colour map and alignment must hold across the frame."""
     original = Image.open(ALIGNMENT / f"{name}.jpg").convert("RGB")
     report = _check(alignment_library, make(original, np.random.default_rng(11)))
-    assert report.verdict == "copy", (report.reasons, [r.bbox for r in report.matches[0].regions] if report.matches else None)
+    regions = [r.bbox for r in report.matches[0].regions] if report.matches else None
+    assert report.verdict == "copy", (report.reasons, regions)
     assert report.matches[0].reference.external_id == name
