@@ -16,6 +16,7 @@ from provenance.report import CheckReport
 from tests.conftest import COPIES, FIXTURES, ORIGINALS
 
 DONOR = COPIES / "storm_not_in_library.jpg"
+ALIGNMENT = FIXTURES / "alignment"
 SAMPLE_IDS = {"Dune.jpg": "DEMO-0001", "Elephants.jpg": "DEMO-0002", "LadyBird.jpg": "DEMO-0003", "Wood.jpg": "DEMO-0004"}
 
 
@@ -111,9 +112,6 @@ def test_another_frame_of_the_scene_is_related_not_a_copy(sample_library: Librar
     report = _check(sample_library, frame)
     assert report.verdict == "related", report.reasons
     assert report.matches[0].reference.external_id == "DEMO-0002"
-
-
-ALIGNMENT = FIXTURES / "alignment"
 
 
 @pytest.fixture
