@@ -124,8 +124,9 @@ def _fit_near_identity(rows: np.ndarray, targets: np.ndarray, weights: np.ndarra
     its normal equations (16 x 16), which the ridge keeps well conditioned."""
     identity = np.zeros((rows.shape[1], 3), np.float64)
     identity[[0, 1, 2], [0, 1, 2]] = 255.0
-    weighted = rows.astype(np.float64) * (weights.astype(np.float64) ** 2)[:, None]
-    prior = IDENTITY_PRIOR * float((weights.astype(np.float64) ** 2).sum())
+    squared = weights.astype(np.float64) ** 2
+    weighted = rows.astype(np.float64) * squared[:, None]
+    prior = IDENTITY_PRIOR * float(squared.sum())
     gram = weighted.T @ rows + prior * np.eye(rows.shape[1])
     return np.linalg.solve(gram, weighted.T @ targets + prior * identity)
 
