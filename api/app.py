@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 from api import errors
 from api.middleware import BodyLimit, SecurityHeaders, UploadGate
 from api.routes import batches, checks, health, pages, references
-from api.services import Services
+from service.services import Services
 from provenance import __version__
 from provenance.config import Settings
 

@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiError
-from api.services import Services
-from provenance.keys import Scope, grants
+from service.services import Services
+from service.keys import Scope, grants
 from provenance.store import ApiKey
 
 bearer = HTTPBearer(auto_error=False, description="An API key made with `provenance keys create`.")

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.errors import ErrorBody
-from provenance.checks_store import Submission
+from service.checks import Submission
 from provenance.report import CheckReport, ErrorReport
 
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -14,7 +14,7 @@ Run the receiver:
     python examples/cms_receiver.py --provenance http://127.0.0.1:8000 --api-key prv_... \\
         --webhook-secret "$SECRET" --port 8080 --db verdicts.db
 
-Needs only `httpx` and this repository's `provenance.client` / `provenance.webhooks`
+Needs only `httpx` and this repository's `api.client` / `service.webhooks`
 (both small: copy them if your CMS is not in Python, the protocol is in the README).
 """
 
@@ -26,8 +26,8 @@ import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from provenance.client import Client, RemoteError
-from provenance.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from api.client import Client, RemoteError
+from service.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS verdicts (
     media_id TEXT PRIMARY KEY, check_id TEXT, verdict TEXT, confidence REAL,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from provenance.config import Settings
-from provenance.library import Library
+from provenance.library.library import Library
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ORIGINALS = FIXTURES / "originals"
@@ -34,7 +34,7 @@ def library(settings: Settings) -> Iterator[Library]:
 @pytest.fixture
 def sample_library(library: Library) -> Library:
     """The four sample originals, ingested with their sidecars."""
-    from provenance.inputs import read_sidecar
+    from provenance.folders import read_sidecar
 
     for path in sorted(ORIGINALS.glob("*.jpg")):
         library.ingest(path.read_bytes(), str(path), read_sidecar(str(path)))

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import COPIES, MALFORMED, ORIGINALS
 
-PROVENANCE = [sys.executable, "-m", "provenance.cli"]
+PROVENANCE = [sys.executable, "-m", "cli"]
 
 
 def run(home: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None):

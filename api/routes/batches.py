@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from api.auth import Caller, require, services
 from api.schemas import ERRORS, BatchOut
 from api.uploads import multipart_only
-from provenance.batches import batch_json
+from service.batches import batch_json
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 

@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
-from provenance.check import check_bytes
+from provenance.check.pipeline import check_bytes
 from provenance.config import Settings
 from provenance.errors import ProvenanceError
 from provenance.evaluation import variants as v
 from provenance.evaluation.forensics import ForensicsEval
-from provenance.inputs import iter_files
-from provenance.library import Library, ReferenceDetails
+from provenance.folders import iter_files
+from provenance.library.library import Library, ReferenceDetails
 from provenance.report import CheckReport
 
 HELD_OUT_SHARE = 0.15

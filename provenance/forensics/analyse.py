@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from hashes import ALLOWED_FORMATS, DecodedImage
-from provenance.evidence import labelled_panel, panel_sheet
+from provenance.vision.evidence import labelled_panel, panel_sheet
 from provenance.forensics.copy_move import find_copy_move
 from provenance.forensics.double_jpeg import block_dct, periodicity
 from provenance.forensics.ela import error_levels

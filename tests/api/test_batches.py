@@ -13,10 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from provenance.client import Client
+from api.client import Client
 from provenance.config import Settings
-from provenance.library import Library
-from provenance.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify
+from provenance.library.library import Library
+from service.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify
 from tests.api.conftest import Keys, Server
 from tests.conftest import COPIES, ORIGINALS
 
@@ -118,8 +118,8 @@ def test_signature_rejects_old_timestamps() -> None:
 
 def test_unfinished_batch_resumes_after_a_restart(sample_library: Library, keys: Keys, serve: Callable[..., Server]) -> None:
     """A batch recorded and spooled but not run (the server stopped) is checked at the next start."""
-    from provenance.batches import BatchRunner
-    from provenance.checks_store import CheckStore
+    from service.batches import BatchRunner
+    from service.checks import CheckStore
     from provenance.store import BlobStore
 
     settings: Settings = sample_library.settings

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance.library import Library
+from provenance.library.library import Library
 from tests.api.conftest import Keys, Server
 from tests.conftest import COPIES
 

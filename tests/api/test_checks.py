@@ -45,7 +45,7 @@ def test_same_report_as_the_cli(server: Server, keys: Keys) -> None:
     copy = COPIES / "ladybird_mirrored.webp"
     environment = {"PROVENANCE_HOME": str(server.settings.home), "PATH": ""}
     cli = subprocess.run(
-        [sys.executable, "-m", "provenance.cli", "check", "--json", str(copy)],
+        [sys.executable, "-m", "cli", "check", "--json", str(copy)],
         capture_output=True, text=True, env=environment, timeout=300,
     )
     local = json.loads(cli.stdout)

@@ -38,7 +38,7 @@ def served(home: Path) -> Iterator[str]:
     environment = {**os.environ, "PROVENANCE_HOME": str(home)}
     environment.pop("PROVENANCE_DATABASE_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "provenance.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"

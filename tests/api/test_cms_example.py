@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from examples.cms_receiver import Verdicts, make_receiver, on_image_uploaded, submit_batch
-from provenance.client import Client
-from provenance.library import Library
+from api.client import Client
+from provenance.library.library import Library
 from tests.api.conftest import Keys, Server
 from tests.conftest import COPIES
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from provenance.client import Client
+from api.client import Client
 from provenance.config import Settings
-from provenance.keys import KeyStore
-from provenance.library import Library
+from service.keys import KeyStore
+from provenance.library.library import Library
 from tests.api.conftest import Server
 from tests.conftest import COPIES, ORIGINALS, POSTGRES_URL
 

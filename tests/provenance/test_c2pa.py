@@ -8,8 +8,8 @@ import io
 import pytest
 from PIL import Image
 
-from provenance.check import check_bytes
-from provenance.library import Library
+from provenance.check.pipeline import check_bytes
+from provenance.library.library import Library
 from provenance.metadata.c2pa import read_content_credentials
 from provenance.store import StoredCredentials
 from tests.conftest import FIXTURES, ORIGINALS

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageEnhance, ImageOps
 
-from provenance.check import check_bytes, check_file
-from provenance.library import Library
+from provenance.check.pipeline import check_bytes, check_file
+from provenance.library.library import Library
 from provenance.report import CheckReport, ErrorReport
 from tests.conftest import COPIES, MALFORMED, ORIGINALS
 

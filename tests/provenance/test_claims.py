@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from provenance.check import check_bytes
+from provenance.check.pipeline import check_bytes
 from provenance.claims import ClaimContext, Claims, assess_claims
-from provenance.library import Library
+from provenance.library.library import Library
 from provenance.metadata import ImageMetadata
 from tests.conftest import COPIES, ORIGINALS
 

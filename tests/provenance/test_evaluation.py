@@ -4,7 +4,7 @@ of library photographs, scored through the same check."""
 from __future__ import annotations
 
 from provenance.evaluation.run import DISTRACTOR_EDITS, _distractor, _score
-from provenance.library import Library
+from provenance.library.library import Library
 from tests.conftest import COPIES
 
 NOT_IN_LIBRARY = COPIES / "storm_not_in_library.jpg"

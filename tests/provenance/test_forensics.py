@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from hashes import decode
-from provenance.check import check_bytes
+from provenance.check.pipeline import check_bytes
 from provenance.evaluation import variants as v
 from provenance.forensics.analyse import analyse
-from provenance.library import Library
+from provenance.library.library import Library
 from provenance.metadata import extract_metadata
 from tests.conftest import COPIES, MALFORMED, ORIGINALS
 

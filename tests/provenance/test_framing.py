@@ -6,7 +6,7 @@ from PIL import Image
 
 from hashes import decode
 from provenance.evaluation import variants as v
-from provenance.framing import content_box, cropped
+from provenance.vision.framing import content_box, cropped
 from tests.conftest import ORIGINALS
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provenance.index import HammingIndex, Hit
+from provenance.library.index import HammingIndex, Hit
 
 
 def _code(*bits: int, length: int = 2) -> bytes:

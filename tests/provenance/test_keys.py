@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from provenance.errors import InvalidInput, NotFound
-from provenance.keys import KeyStore, grants, hash_secret
-from provenance.library import Library
+from service.keys import KeyStore, grants, hash_secret
+from provenance.library.library import Library
 
 
 def test_create_verify_revoke(library: Library) -> None:

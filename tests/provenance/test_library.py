@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, text
 
 from provenance.config import Settings
 from provenance.errors import Conflict, InvalidInput, NotFound
-from provenance.library import Library, ReferenceDetails
+from provenance.library.library import Library, ReferenceDetails
 from tests.conftest import COPIES, MALFORMED, ORIGINALS, POSTGRES_URL
 
 DUNE = ORIGINALS / "Dune.jpg"

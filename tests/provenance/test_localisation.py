@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from provenance.check import check_bytes
+from provenance.check.pipeline import check_bytes
 from provenance.evaluation import variants as v
 from provenance.evaluation.run import iou
-from provenance.library import Library, ReferenceDetails
+from provenance.library.library import Library, ReferenceDetails
 from provenance.report import CheckReport
 from tests.conftest import COPIES, FIXTURES, ORIGINALS
 

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from hashes import DecodedImage
-from provenance.match import Alignment, plausible, warp_reference
+from provenance.vision.keypoint_alignment import Alignment, plausible, warp_reference
 
 COARSE_SIDE = 256
 """Long side, in pixels, of the first fit: ECC converges there from a full-frame guess for

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hashes import ALGORITHMS, DecodedImage
-from provenance.library import Library
+from provenance.library.library import Library
 
 CANDIDATE_DISTANCE = {"pdq": 80, "phash": 22}
 """Largest distance that makes a candidate (of 256 and 64 bits; unrelated images sit near half)."""

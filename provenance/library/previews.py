@@ -8,7 +8,7 @@ import io
 from PIL import Image
 
 from provenance.errors import NotFound
-from provenance.library import Library
+from provenance.library.library import Library
 from provenance.store import Reference
 
 THUMBNAIL_SIZE = 480

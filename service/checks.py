@@ -18,10 +18,10 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from provenance.check import check_bytes
+from provenance.check.pipeline import check_bytes
 from provenance.claims import Claims
 from provenance.errors import InvalidInput, NotFound, ProvenanceError
-from provenance.library import Library
+from provenance.library.library import Library
 from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
 from provenance.store import BlobStore, CheckRecord, get_or_raise
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import httpx
 
-from provenance.checks_store import Submission
+from service.checks import Submission
 from provenance.claims import Claims
 from provenance.errors import ProvenanceError
-from provenance.library import ReferenceDetails
+from provenance.library.library import ReferenceDetails
 from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
 
 INPUT_STATUSES = {400, 413, 415, 422}
@@ -58,7 +58,7 @@ class Client:
     def check_path(
         self, path: str, evidence: Callable[[bytes], str] | None = None, claims: Claims | None = None
     ) -> CheckReport | ErrorReport:
-        """Like `provenance.check.check_file`: a file the server cannot read gives an
+        """Like `provenance.check.pipeline.check_file`: a file the server cannot read gives an
         error report; with an evidence sink, the evidence image is fetched and stored."""
         try:
             data = Path(path).read_bytes()

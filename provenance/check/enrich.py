@@ -9,7 +9,7 @@ from collections.abc import Callable
 from hashes import DecodedImage
 from provenance.claims import ClaimContext, Claims, assess_claims
 from provenance.forensics.analyse import analyse
-from provenance.library import Library, reference_metadata
+from provenance.library.library import Library, reference_metadata
 from provenance.metadata.c2pa import read_content_credentials
 from provenance.report import CheckReport
 

@@ -11,17 +11,17 @@ import cv2
 import numpy as np
 
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, Keypoints, extract_keypoints
-from provenance.candidates import Candidate, HashVariants, feature_candidates, hash_candidates, hash_variants, is_close
+from provenance.check.candidates import Candidate, HashVariants, feature_candidates, hash_candidates, hash_variants, is_close
 from provenance.claims import Claims
-from provenance.dense import align_pixels, refine
-from provenance.diff import Difference, box_in_reference, localise
-from provenance.edits import colour_edits, describe_transform, global_edits
-from provenance.enrich import enrich
+from provenance.vision.pixel_alignment import align_pixels, refine
+from provenance.vision.localisation import Difference, box_in_reference, localise
+from provenance.check.edits import colour_edits, describe_transform, global_edits
+from provenance.check.enrich import enrich
 from provenance.errors import ProvenanceError
-from provenance.evidence import render_evidence
-from provenance.framing import Box, content_box, cropped
-from provenance.library import Library, reference_metadata
-from provenance.match import Alignment, align, align_either_way
+from provenance.vision.evidence import render_evidence
+from provenance.vision.framing import Box, content_box, cropped
+from provenance.library.library import Library, reference_metadata
+from provenance.vision.keypoint_alignment import Alignment, align, align_either_way
 from provenance.metadata import ImageMetadata, compare_metadata, extract_metadata
 from provenance.report import (
     CheckReport,
@@ -34,7 +34,7 @@ from provenance.report import (
     Region,
 )
 from provenance.store import Reference
-from provenance.verdict import decide, is_hash_only_match
+from provenance.check.verdict import decide, is_hash_only_match
 
 MAX_EXPLAINED_REGIONS = 3
 """Largest altered regions looked up in the library as possible parts of other originals."""
@@ -246,7 +246,7 @@ def _describe_differences(library: Library, query: _QueryFeatures, best: _Found)
 
 def _polished(image: DecodedImage, original: DecodedImage, best: _Found, difference: Difference) -> Difference:
     """The difference map again after the pixels polished the keypoint alignment (see
-    provenance.dense.refine): regions that were only a transform a pixel or two off go.
+    provenance.vision.pixel_alignment.refine): regions that were only a transform a pixel or two off go.
     Asked only when the first map found regions; distortion (another photograph?) stays
     measured on the keypoints' own fit."""
     refined = refine(image, original, best.alignment)

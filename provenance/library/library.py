@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, ImageError, Keypoints, decode, fingerprint
 from provenance.config import Settings
 from provenance.errors import Conflict, NotFound, from_image_error
-from provenance.index import FeatureIndex, HammingIndex
+from provenance.library.index import FeatureIndex, HammingIndex
 from provenance.metadata import ImageMetadata, extract_metadata
 from provenance.metadata.c2pa import ContentCredentials, read_content_credentials
 from provenance.store import (

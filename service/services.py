@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from provenance.batches import BatchRunner
-from provenance.checks_store import CheckStore
+from service.batches import BatchRunner
+from service.checks import CheckStore
 from provenance.config import Settings
-from provenance.keys import KeyStore
-from provenance.library import Library
+from service.keys import KeyStore
+from provenance.library.library import Library
 from provenance.store import BlobStore
 
 

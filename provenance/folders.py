@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from provenance.errors import InvalidInput
-from provenance.library import ReferenceDetails
+from provenance.library.library import ReferenceDetails
 
 SIDECAR_SUFFIX = ".json"
 _NOT_IMAGES = {".json", ".xmp", ".txt", ".md", ".csv"}

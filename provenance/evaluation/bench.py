@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from provenance.check import check_bytes
+from provenance.check.pipeline import check_bytes
 from provenance.config import Settings
-from provenance.library import Library
+from provenance.library.library import Library
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from hashes import DecodedImage
-from provenance.diff import Difference
+from provenance.vision.localisation import Difference
 from provenance.report import Region
 
 PANEL_HEIGHT = 480

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from hashes import DecodedImage
-from provenance.match import Alignment, warp_reference
+from provenance.vision.keypoint_alignment import Alignment, warp_reference
 from provenance.metadata import MetadataChange
 from provenance.report import Edit, Transform
 from provenance.store import Reference

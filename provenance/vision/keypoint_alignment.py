@@ -59,7 +59,7 @@ class Alignment:
     """Share of the keypoint residuals that vary smoothly across the frame (0..1): near 0
     for a copy, high for another photograph of the scene (parallax, moving subjects)."""
     correlation: float | None = None
-    """Set when the pixels, not keypoints, aligned the two (see provenance.dense)."""
+    """Set when the pixels, not keypoints, aligned the two (see provenance.vision.pixel_alignment)."""
 
     def shifted(self, left: float, top: float) -> Alignment:
         """This alignment of a part of the checked image that starts at (left, top), as

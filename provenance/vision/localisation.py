@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from hashes import DecodedImage
-from provenance.match import Alignment, warp_reference
+from provenance.vision.keypoint_alignment import Alignment, warp_reference
 
 MIN_LEVEL = 22.0
 """Smallest difference (of 255) that counts, whatever the noise."""

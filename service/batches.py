@@ -4,7 +4,7 @@ Uploaded files are spooled to `PROVENANCE_HOME/spool/<batch>/<position>` and the
 batch is recorded before the caller gets its id, so a restart picks up where it
 stopped. One worker thread runs batches in order; each file becomes a stored check
 (an error report when it cannot be read, as in `provenance check`). When a batch
-ends, an optional callback receives it, signed (see `provenance.webhooks`).
+ends, an optional callback receives it, signed (see `service.webhooks`).
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from provenance.checks_store import CheckStore, EvidenceLocation, Submission, as_utc, check_json, clean_filename, new_id
+from service.checks import CheckStore, EvidenceLocation, Submission, as_utc, check_json, clean_filename, new_id
 from provenance.config import Settings
 from provenance.errors import InvalidInput
 from provenance.store import Batch, CheckRecord, get_or_raise
-from provenance.webhooks import deliver
+from service.webhooks import deliver
 
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_ZIP_RATIO = 100

@@ -23,16 +23,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from provenance.bench import run_bench
-from provenance.check import EvidenceSink, check_file
+from provenance.evaluation.bench import run_bench
+from provenance.check.pipeline import EvidenceSink, check_file
 from provenance.claims import Claims
-from provenance.client import Client, RemoteError
+from api.client import Client, RemoteError
 from provenance.evaluation.run import run_eval
 from provenance.config import Settings
 from provenance.errors import InvalidInput, ProvenanceError
-from provenance.inputs import iter_files, read_sidecar
-from provenance.keys import SCOPES, KeyStore
-from provenance.library import Library, ReferenceDetails, reference_json, reference_metadata
+from provenance.folders import iter_files, read_sidecar
+from service.keys import SCOPES, KeyStore
+from provenance.library.library import Library, ReferenceDetails, reference_json, reference_metadata
 from provenance.report import CheckReport, ErrorReport
 from provenance.store import Reference
 
