@@ -12,9 +12,9 @@ from fastapi_offline import FastAPIOffline
 from api import errors
 from api.middleware import BodyLimit, SecurityHeaders, UploadGate
 from api.routes import batches, checks, health, pages, references
-from service.services import Services
 from provenance import __version__
 from provenance.config import Settings
+from service.services import Services
 
 DESCRIPTION = """Find the agency original of a photograph, say how a copy differs, show the evidence.
 

@@ -9,9 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiError
-from service.services import Services
-from service.keys import Scope, grants
 from provenance.store import ApiKey
+from service.keys import Scope, grants
+from service.services import Services
 
 bearer = HTTPBearer(auto_error=False, description="An API key made with `provenance keys create`.")
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 
-from service.checks import Submission
 from provenance.claims import Claims
 from provenance.errors import ProvenanceError
 from provenance.library.library import ReferenceDetails
 from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
+from service.checks import Submission
 
 INPUT_STATUSES = {400, 413, 415, 422}
 """Answers that mean "this file", not "this server" or "this key"."""

@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.errors import ErrorBody
-from service.checks import Submission
 from provenance.report import CheckReport, ErrorReport
+from service.checks import Submission
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}

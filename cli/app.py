@@ -23,18 +23,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from provenance.evaluation.bench import run_bench
+from api.client import Client, RemoteError
 from provenance.check.pipeline import EvidenceSink, check_file
 from provenance.claims import Claims
-from api.client import Client, RemoteError
-from provenance.evaluation.run import run_eval
 from provenance.config import Settings
 from provenance.errors import InvalidInput, ProvenanceError
+from provenance.evaluation.bench import run_bench
+from provenance.evaluation.run import run_eval
 from provenance.folders import iter_files, read_sidecar
-from service.keys import SCOPES, KeyStore
 from provenance.library.library import Library, ReferenceDetails, reference_json, reference_metadata
 from provenance.report import CheckReport, ErrorReport
 from provenance.store import Reference
+from service.keys import SCOPES, KeyStore
 
 app = typer.Typer(help="Find the agency original of a photograph and say how a copy differs.", no_args_is_help=True)
 references_app = typer.Typer(help="See and manage the library of originals.", no_args_is_help=True)

@@ -73,7 +73,7 @@ def submit_batch(client: Client, images: dict[str, bytes], callback_url: str) ->
 
 def make_receiver(verdicts: Verdicts, secret: str, port: int = 0) -> ThreadingHTTPServer:
     class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             if self.path != "/provenance/callback":
                 self.send_response(404)

@@ -16,17 +16,17 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from service.checks import CheckStore, EvidenceLocation, Submission, as_utc, check_json, clean_filename, new_id
 from provenance.config import Settings
 from provenance.errors import InvalidInput
 from provenance.store import Batch, CheckRecord, get_or_raise
+from service.checks import CheckStore, EvidenceLocation, Submission, as_utc, check_json, clean_filename, new_id
 from service.webhooks import deliver
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -164,7 +164,7 @@ class BatchRunner:
                     continue
                 data = (folder / str(position)).read_bytes()
                 self.checks.check(data, filename, Submission(), self.evidence_location, batch=(batch_id, position))
-            self._set(batch_id, status="done", finished_at=datetime.now(timezone.utc))
+            self._set(batch_id, status="done", finished_at=datetime.now(UTC))
             shutil.rmtree(folder, ignore_errors=True)
         if batch.callback_url and batch.callback_status == "pending" and not self._stopping.is_set():
             payload = batch_json(self.get(batch_id), self.records(batch_id))

@@ -13,7 +13,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -145,4 +145,4 @@ def check_json(record: CheckRecord) -> dict:
 
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands timestamps back without their zone; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal, get_args
 
 from sqlalchemy import select
@@ -64,7 +64,7 @@ class KeyStore:
         with self.sessions.begin() as session:
             key = get_or_raise(session, ApiKey, key_id, "API key")
             if key.revoked_at is None:
-                key.revoked_at = datetime.now(timezone.utc)
+                key.revoked_at = datetime.now(UTC)
         return key
 
     def verify(self, secret: str) -> ApiKey | None:

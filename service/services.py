@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from service.batches import BatchRunner
-from service.checks import CheckStore
 from provenance.config import Settings
-from service.keys import KeyStore
 from provenance.library.library import Library
 from provenance.store import BlobStore
+from service.batches import BatchRunner
+from service.checks import CheckStore
+from service.keys import KeyStore
 
 
 def evidence_url(check_id: str) -> str:

@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse, Response
 
 from api.auth import Caller, require, services
 from api.schemas import ERRORS, CheckOut
-from service.services import evidence_url
 from api.uploads import multipart_only, read_upload
 from service.checks import Submission, check_json, clean_filename
+from service.services import evidence_url
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
 

@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse, Response
 from api.auth import Caller, require, services
 from api.schemas import ERRORS, ReferenceOut, ReferencePage
 from api.uploads import multipart_only, read_upload
-from service.checks import clean_filename
 from provenance.library.library import ReferenceDetails, reference_json
 from provenance.library.previews import thumbnail
+from service.checks import clean_filename
 
 router = APIRouter(prefix="/v1/references", tags=["references"])
 

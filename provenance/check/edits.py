@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 
 from hashes import DecodedImage
-from provenance.vision.keypoint_alignment import Alignment, warp_reference
 from provenance.metadata import MetadataChange
 from provenance.report import Edit, Transform
 from provenance.store import Reference
+from provenance.vision.keypoint_alignment import Alignment, warp_reference
 
 SCALE_TOLERANCE = 0.03
 CROP_TOLERANCE = 0.97

@@ -11,17 +11,20 @@ import cv2
 import numpy as np
 
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, Keypoints, extract_keypoints
-from provenance.check.candidates import Candidate, HashVariants, feature_candidates, hash_candidates, hash_variants, is_close
-from provenance.claims import Claims
-from provenance.vision.pixel_alignment import align_pixels, refine
-from provenance.vision.localisation import Difference, box_in_reference, localise
+from provenance.check.candidates import (
+    Candidate,
+    HashVariants,
+    feature_candidates,
+    hash_candidates,
+    hash_variants,
+    is_close,
+)
 from provenance.check.edits import colour_edits, describe_transform, global_edits
 from provenance.check.enrich import enrich
+from provenance.check.verdict import decide, is_hash_only_match
+from provenance.claims import Claims
 from provenance.errors import ProvenanceError
-from provenance.vision.evidence import render_evidence
-from provenance.vision.framing import Box, content_box, cropped
 from provenance.library.library import Library, reference_metadata
-from provenance.vision.keypoint_alignment import Alignment, align, align_either_way
 from provenance.metadata import ImageMetadata, compare_metadata, extract_metadata
 from provenance.report import (
     CheckReport,
@@ -34,7 +37,11 @@ from provenance.report import (
     Region,
 )
 from provenance.store import Reference
-from provenance.check.verdict import decide, is_hash_only_match
+from provenance.vision.evidence import render_evidence
+from provenance.vision.framing import Box, content_box, cropped
+from provenance.vision.keypoint_alignment import Alignment, align, align_either_way
+from provenance.vision.localisation import Difference, box_in_reference, localise
+from provenance.vision.pixel_alignment import align_pixels, refine
 
 MAX_EXPLAINED_REGIONS = 3
 """Largest altered regions looked up in the library as possible parts of other originals."""

@@ -17,7 +17,6 @@ import numpy as np
 from PIL import Image
 
 from hashes import ALLOWED_FORMATS, DecodedImage
-from provenance.vision.evidence import labelled_panel, panel_sheet
 from provenance.forensics.copy_move import find_copy_move
 from provenance.forensics.double_jpeg import block_dct, periodicity
 from provenance.forensics.ela import error_levels
@@ -25,6 +24,7 @@ from provenance.forensics.model import ForensicsReport, Indicator, level_for
 from provenance.metadata.c2pa import ContentCredentials
 from provenance.metadata.jpeg_quality import is_editing_software
 from provenance.metadata.model import ImageMetadata
+from provenance.vision.evidence import labelled_panel, panel_sheet
 
 FULL_RESOLUTION_PIXELS = 16_000_000
 """Above this, error levels are computed on a DCT-reduced decode and double JPEG is skipped."""

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.sql import Select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Select
 
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, ImageError, Keypoints, decode, fingerprint
 from provenance.config import Settings

@@ -100,7 +100,7 @@ def read_content_credentials(data: bytes, image_format: str | None = None) -> tu
     if b"c2pa" not in data and b"jumb" not in data:
         return _absent(), None
     try:
-        reader = c2pa.Reader(_MIME.get(image_format or "", None), io.BytesIO(data), context=_context(c2pa))
+        reader = c2pa.Reader(_MIME.get(image_format or ""), io.BytesIO(data), context=_context(c2pa))
         try:
             store = json.loads(reader.json())
         finally:

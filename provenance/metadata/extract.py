@@ -202,7 +202,7 @@ def _software_traces(exif: ExifRecord, xmp: dict[str, list[str]], history: list[
         *(xmp.get("xmp:CreatorTool") or []),
         *(xmp.get("photoshop:History") or []),
         *(event.software_agent for event in history),
-        *((jpeg.comments if jpeg is not None else [])),
+        *(jpeg.comments if jpeg is not None else []),
     ]
     seen: list[str] = []
     for name in names:

@@ -2,7 +2,15 @@
 
 from provenance.store.blobs import BlobStore
 from provenance.store.database import dispose, get_or_raise, open_database
-from provenance.store.schema import DEFAULT_SOURCE, ApiKey, Batch, CheckRecord, Fingerprint, Reference, StoredCredentials
+from provenance.store.schema import (
+    DEFAULT_SOURCE,
+    ApiKey,
+    Batch,
+    CheckRecord,
+    Fingerprint,
+    Reference,
+    StoredCredentials,
+)
 
 __all__ = [
     "DEFAULT_SOURCE",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -33,7 +33,7 @@ class Reference(Base):
     """False when only fingerprints were kept (the agency keeps the pixels)."""
     image_metadata: Mapped[dict] = mapped_column("metadata", JSON)
     ingested_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=lambda: datetime.now(timezone.utc)
+        DateTime(timezone=True), default=lambda: datetime.now(UTC)
     )
     fingerprints: Mapped[list[Fingerprint]] = relationship(
         back_populates="reference", cascade="all, delete-orphan", passive_deletes=True
@@ -76,7 +76,7 @@ class ApiKey(Base):
     """The secret's first characters, to tell keys apart in listings."""
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     scopes: Mapped[list] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
@@ -91,7 +91,7 @@ class Batch(Base):
     callback_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     callback_status: Mapped[str | None] = mapped_column(String(16), default=None)
     callback_error: Mapped[str | None] = mapped_column(String(1024), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
@@ -111,4 +111,4 @@ class CheckRecord(Base):
         ForeignKey("batches.id", ondelete="CASCADE"), index=True, default=None
     )
     position: Mapped[int | None] = mapped_column(Integer, default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 
 from hashes import DecodedImage
-from provenance.vision.localisation import Difference
 from provenance.report import Region
+from provenance.vision.localisation import Difference
 
 PANEL_HEIGHT = 480
 HEAT_GAIN = 4.0

@@ -13,8 +13,8 @@ import uvicorn
 
 from api import create_app
 from provenance.config import Settings
-from service.keys import KeyStore
 from provenance.library.library import Library
+from service.keys import KeyStore
 
 
 @dataclass

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from service.keys import KeyStore
 from provenance.library.library import Library
+from service.keys import KeyStore
 from tests.api.conftest import Keys, Server
 from tests.conftest import COPIES
 

@@ -33,7 +33,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if receiver.failures_left:
                     receiver.failures_left -= 1
@@ -118,9 +118,9 @@ def test_signature_rejects_old_timestamps() -> None:
 
 def test_unfinished_batch_resumes_after_a_restart(sample_library: Library, keys: Keys, serve: Callable[..., Server]) -> None:
     """A batch recorded and spooled but not run (the server stopped) is checked at the next start."""
+    from provenance.store import BlobStore
     from service.batches import BatchRunner
     from service.checks import CheckStore
-    from provenance.store import BlobStore
 
     settings: Settings = sample_library.settings
     checks = CheckStore(sample_library, BlobStore(settings.evidence_dir))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from examples.cms_receiver import Verdicts, make_receiver, on_image_uploaded, submit_batch
 from api.client import Client
+from examples.cms_receiver import Verdicts, make_receiver, on_image_uploaded, submit_batch
 from provenance.library.library import Library
 from tests.api.conftest import Keys, Server
 from tests.conftest import COPIES

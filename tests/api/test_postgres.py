@@ -10,8 +10,8 @@ from sqlalchemy import create_engine, text
 
 from api.client import Client
 from provenance.config import Settings
-from service.keys import KeyStore
 from provenance.library.library import Library
+from service.keys import KeyStore
 from tests.api.conftest import Server
 from tests.conftest import COPIES, ORIGINALS, POSTGRES_URL
 

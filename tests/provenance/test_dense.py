@@ -9,12 +9,12 @@ from PIL import Image
 
 from hashes import DecodedImage, decode, extract_keypoints
 from provenance.check.pipeline import check_bytes
-from provenance.vision.pixel_alignment import align_pixels, refine
 from provenance.evaluation import variants as v
 from provenance.evaluation.run import iou
 from provenance.library.library import Library, ReferenceDetails
-from provenance.vision.keypoint_alignment import Alignment, align_either_way
 from provenance.report import CheckReport
+from provenance.vision.keypoint_alignment import Alignment, align_either_way
+from provenance.vision.pixel_alignment import align_pixels, refine
 from tests.conftest import COPIES, FIXTURES, ORIGINALS
 
 SMOOTH = FIXTURES / "smooth" / "umang.jpg"

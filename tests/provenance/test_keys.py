@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from provenance.errors import InvalidInput, NotFound
-from service.keys import KeyStore, grants, hash_secret
 from provenance.library.library import Library
+from service.keys import KeyStore, grants, hash_secret
 
 
 def test_create_verify_revoke(library: Library) -> None:
