@@ -1,7 +1,9 @@
-"""Perceptual hash algorithms behind one small interface.
+"""Perceptual hash signals behind one small interface.
 
-Each algorithm has a name, a bit length and `compute(pixels) -> bytes`. Adding one
-is a class here and a line in `ALGORITHMS`. `compute_dihedral` gives the hashes of
+Each signal declares its name, bit length, the distances that matter when matching
+it, and the index it needs (as python-threatexchange's `SignalType` does), and
+computes `compute(pixels) -> bytes`. Adding one is a class here and a line in
+`ALGORITHMS`; the check reads every threshold from the signal, never from a name. `compute_dihedral` gives the hashes of
 the eight rotations and mirrors of an image, in `DIHEDRAL` order, so a mirrored or
 rotated copy can be looked up against hashes of the upright original.
 """
@@ -45,6 +47,16 @@ _DIHEDRAL_TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 class HashAlgorithm(ABC):
     name: ClassVar[str]
     bits: ClassVar[int]
+    index: ClassVar[str] = "hamming"
+    """The kind of index that finds near codes (exact Hamming distance)."""
+    candidate_distance: ClassVar[int | None] = None
+    """Largest distance that makes a library original a candidate; None: the signal
+    only measures distances, it does not search (unrelated images sit near bits / 2)."""
+    close_distance: ClassVar[int | None] = None
+    """Codes this close make a candidate worth aligning pixel by pixel when keypoints fail."""
+    match_distance: ClassVar[int | None] = None
+    """Codes this close are the same picture even when keypoints cannot confirm it
+    (tiny or featureless copies); every signal that declares one must agree."""
 
     @abstractmethod
     def compute(self, pixels: np.ndarray) -> bytes:
@@ -90,6 +102,9 @@ class PHash(_ImageHashAlgorithm):
 
     name = "phash"
     bits = 64
+    candidate_distance = 22
+    close_distance = 14
+    match_distance = 8
     function = staticmethod(imagehash.phash)
 
 
@@ -98,6 +113,7 @@ class DHash(_ImageHashAlgorithm):
 
     name = "dhash"
     bits = 64
+    close_distance = 12
     function = staticmethod(imagehash.dhash)
 
 
@@ -106,6 +122,10 @@ class PDQ(HashAlgorithm):
 
     name = "pdq"
     bits = 256
+    candidate_distance = 80
+    close_distance = 80
+    match_distance = 31
+    """PDQ's own recommended match threshold."""
     _INPUT_SIDE = 512
     """PDQ's reference implementation recommends inputs of at most 512 pixels."""
 
@@ -119,6 +139,12 @@ class PDQ(HashAlgorithm):
 
 
 ALGORITHMS: dict[str, HashAlgorithm] = {a.name: a for a in (PHash(), DHash(), PDQ())}
+
+SEARCHED: tuple[HashAlgorithm, ...] = tuple(
+    sorted((a for a in ALGORITHMS.values() if a.candidate_distance is not None), key=lambda a: -a.bits)
+)
+"""The signals that find candidates, longest code first: the longest separates the
+most photographs, so its hits come first among equally close candidates."""
 
 
 def hamming(a: bytes, b: bytes) -> int:

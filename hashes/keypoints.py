@@ -15,6 +15,8 @@ import numpy as np
 
 from hashes.decode import DecodedImage
 
+NAME = "orb"
+"""The local-feature signal's name, as the library stores it beside the hashes."""
 DESCRIPTOR_BYTES = 32
 MIN_SIDE = 48
 """ORB needs room for its 31-pixel patches on at least one pyramid level."""

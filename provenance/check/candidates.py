@@ -14,13 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hashes import ALGORITHMS, DecodedImage
+from hashes import ALGORITHMS, SEARCHED, DecodedImage
 from provenance.library.library import Library
 
-CANDIDATE_DISTANCE = {"pdq": 80, "phash": 22}
-"""Largest distance that makes a candidate (of 256 and 64 bits; unrelated images sit near half)."""
-CLOSE_DISTANCE = {"pdq": 80, "phash": 14, "dhash": 12}
-"""Hashes this close make a candidate worth aligning pixel by pixel when keypoints fail."""
 HashVariants = dict[str, list[bytes]]
 CANDIDATE_LIMIT = 5
 FEATURE_CANDIDATE_LIMIT = 4
@@ -37,18 +33,21 @@ class Candidate:
     @property
     def closeness(self) -> float:
         """0 for identical hashes, about 0.5 for unrelated images."""
-        return min(self.distances[name] / ALGORITHMS[name].bits for name in CANDIDATE_DISTANCE)
+        return min(self.distances[a.name] / a.bits for a in SEARCHED)
 
 
 def is_close(candidate: Candidate) -> bool:
-    return any(candidate.distances[name] <= limit for name, limit in CLOSE_DISTANCE.items())
+    return any(
+        candidate.distances[a.name] <= a.close_distance for a in ALGORITHMS.values() if a.close_distance is not None
+    )
 
 
 def hash_candidates(library: Library, variants: HashVariants) -> list[Candidate]:
     """Originals whose hashes are near any rotation or mirror of the checked image, closest first."""
     reference_ids: list[int] = []
-    for name, limit in CANDIDATE_DISTANCE.items():
-        for hit in library.index(name).search(variants[name], limit, CANDIDATE_LIMIT):
+    for algorithm in SEARCHED:
+        limit = algorithm.candidate_distance
+        for hit in library.index(algorithm.name).search(variants[algorithm.name], limit, CANDIDATE_LIMIT):
             if hit.reference_id not in reference_ids:
                 reference_ids.append(hit.reference_id)
     candidates = [_candidate(library, variants, rid, 0) for rid in reference_ids]

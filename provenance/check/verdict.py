@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hashes import ALGORITHMS
 from provenance.report import Match, Transform, Verdict
 
-HASH_ONLY_DISTANCE = {"pdq": 31, "phash": 8}
-"""Hashes this close are the same picture even when keypoints cannot confirm it
-(tiny or featureless copies): PDQ's own recommended match threshold, and pHash's."""
 RELATED_DISTORTION = 0.2
 """When this share of the keypoints' misfit varies smoothly across the frame, no single
 transform of the original explains the picture: another photograph of the same scene
@@ -28,7 +26,12 @@ class Decision:
 
 
 def is_hash_only_match(match: Match) -> bool:
-    return all(match.distances.get(name, 1 << 16) <= limit for name, limit in HASH_ONLY_DISTANCE.items())
+    """Every signal that declares a match distance is within it (see `HashAlgorithm.match_distance`)."""
+    return all(
+        match.distances.get(a.name, 1 << 16) <= a.match_distance
+        for a in ALGORITHMS.values()
+        if a.match_distance is not None
+    )
 
 
 def decide(identical: bool, matches: list[Match], library_size: int, had_candidates: bool) -> Decision:

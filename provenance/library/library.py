@@ -11,7 +11,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 
-from hashes import ALGORITHMS, DecodedImage, Fingerprints, ImageError, Keypoints, decode, fingerprint
+from hashes import ALGORITHMS, KEYPOINTS, DecodedImage, Fingerprints, ImageError, Keypoints, decode, fingerprint
 from provenance.config import Settings
 from provenance.errors import Conflict, NotFound, from_image_error
 from provenance.library.index import FeatureIndex, HammingIndex
@@ -27,9 +27,6 @@ from provenance.store import (
     get_or_raise,
     open_database,
 )
-
-KEYPOINTS = "orb"
-
 
 WORKING_COPY_CACHE = 32
 """Decoded originals kept in memory: a disputed photo is checked again and again, in
