@@ -9,7 +9,7 @@ CORPUS ?= ../shared/corpus/photos
 # PostgreSQL store tests run when a server answers on 127.0.0.1:5432 (else they are skipped).
 POSTGRES_URL := $(shell command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432 && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
 
-.PHONY: install browser demo serve test bench eval openapi clean
+.PHONY: install browser demo serve lint test bench eval openapi clean
 
 $(STAMP): pyproject.toml
 	@# ExifTool is the oracle the metadata tests compare against; installed when missing and we are root.
@@ -49,7 +49,13 @@ serve: install
 	PROVENANCE_HOME=$(DEMO_HOME) $(BIN)/provenance ingest tests/fixtures/originals
 	PROVENANCE_HOME=$(DEMO_HOME) $(BIN)/provenance serve --no-auth --port $(PORT)
 
-test: install browser
+# The habits that keep the house in order: lint and import order, types, and the layer contracts.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install browser lint
 	PROVENANCE_TEST_POSTGRES_URL=$${PROVENANCE_TEST_POSTGRES_URL:-$(POSTGRES_URL)} $(BIN)/python -m pytest
 
 bench: install
