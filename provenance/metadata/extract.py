@@ -20,10 +20,10 @@ from PIL import Image, UnidentifiedImageError
 
 from hashes import ALLOWED_FORMATS, DecodedImage
 from provenance.metadata.exif import ExifRecord, read_exif
+from provenance.metadata.exif_thumbnail import compare_thumbnail
 from provenance.metadata.iptc import IIM_NAMES, read_iptc
 from provenance.metadata.jpeg_quality import describe_encoder, read_jpeg_structure
 from provenance.metadata.model import HistoryEvent, ImageMetadata
-from provenance.metadata.thumbnail import compare_thumbnail
 from provenance.metadata.xmp import find_xmp_packet, read_xmp_with_structures
 
 _RAW_VALUE_CHARS = 300

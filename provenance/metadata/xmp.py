@@ -43,15 +43,10 @@ def find_xmp_packet(info_xmp: bytes | str | None, data: bytes) -> bytes | None:
     return data[start : end + len(_PACKET_END)] if end >= 0 else None
 
 
-def read_xmp(packet: bytes) -> tuple[dict[str, list[str]], str | None]:
-    """Properties as `prefix:Name` -> values, and an error message if the packet is unreadable."""
-    properties, _, error = read_xmp_with_structures(packet)
-    return properties, error
-
-
 def read_xmp_with_structures(packet: bytes) -> tuple[dict[str, list[str]], dict[str, list[dict[str, str]]], str | None]:
-    """Simple properties as in `read_xmp`, and structured ones (`xmpMM:History` events,
-    `xmpMM:DerivedFrom`) as lists of `prefix:field` -> value records."""
+    """Simple properties as `prefix:Name` -> values, structured ones (`xmpMM:History` events,
+    `xmpMM:DerivedFrom`) as lists of `prefix:field` -> value records, and an error
+    message if the packet is unreadable."""
     try:
         root = SafeElementTree.fromstring(_as_utf8(packet))
     except (ElementTree.ParseError, DefusedXmlException, ValueError) as exc:
