@@ -71,7 +71,9 @@ def test_source_claims(sample_library: Library) -> None:
 
 
 def _context(**metadata) -> ClaimContext:
-    return ClaimContext(verdict="copy", original_label="AFP original X1", original_source="AFP", original=ImageMetadata(**metadata))
+    return ClaimContext(
+        verdict="copy", original_label="AFP original X1", original_source="AFP", original=ImageMetadata(**metadata)
+    )
 
 
 @pytest.mark.parametrize(

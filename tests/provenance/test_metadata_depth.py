@@ -19,9 +19,11 @@ _HISTORY = """<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www
   xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" photoshop:Credit="AFP"
   xmpMM:DocumentID="xmp.did:0002" xmpMM:OriginalDocumentID="xmp.did:0001">
  <xmpMM:History><rdf:Seq>
-  <rdf:li rdf:parseType="Resource"><stEvt:action>created</stEvt:action><stEvt:when>2022-04-01T10:00:00+02:00</stEvt:when>
+  <rdf:li rdf:parseType="Resource"><stEvt:action>created</stEvt:action>
+   <stEvt:when>2022-04-01T10:00:00+02:00</stEvt:when>
    <stEvt:softwareAgent>Canon EOS R5</stEvt:softwareAgent></rdf:li>
-  <rdf:li stEvt:action="saved" stEvt:when="2022-04-02T08:15:00+02:00" stEvt:softwareAgent="Adobe Photoshop 24.0 (Windows)"
+  <rdf:li stEvt:action="saved" stEvt:when="2022-04-02T08:15:00+02:00"
+   stEvt:softwareAgent="Adobe Photoshop 24.0 (Windows)"
    stEvt:changed="/" stEvt:instanceID="xmp.iid:0003"/>
  </rdf:Seq></xmpMM:History>
  <xmpMM:DerivedFrom rdf:parseType="Resource"><stRef:documentID>xmp.did:0001</stRef:documentID></xmpMM:DerivedFrom>
