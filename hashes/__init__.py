@@ -1,17 +1,19 @@
 """Decoding and fingerprints: pure functions from bytes to values, no I/O."""
 
-from hashes.algorithms import ALGORITHMS, DIHEDRAL, SEARCHED, HashAlgorithm, hamming
+from hashes.algorithms import DIHEDRAL, HashAlgorithm, hamming
 from hashes.decode import ALLOWED_FORMATS, DecodedImage, DecodeLimits, decode
 from hashes.errors import CorruptImage, ImageError, LimitExceeded, UnsupportedFormat
 from hashes.fingerprint import Fingerprints, fingerprint
-from hashes.keypoints import NAME as KEYPOINTS
-from hashes.keypoints import Keypoints, extract_keypoints
+from hashes.keypoints import Keypoints, KeypointSignal
+from hashes.orb import extract_keypoints
+from hashes.registry import ALGORITHMS, KEYPOINT_SIGNAL, KEYPOINTS, SEARCHED
 
 __all__ = [
     "ALGORITHMS",
     "ALLOWED_FORMATS",
     "DIHEDRAL",
     "KEYPOINTS",
+    "KEYPOINT_SIGNAL",
     "SEARCHED",
     "CorruptImage",
     "DecodeLimits",
@@ -19,6 +21,7 @@ __all__ = [
     "Fingerprints",
     "HashAlgorithm",
     "ImageError",
+    "KeypointSignal",
     "Keypoints",
     "LimitExceeded",
     "UnsupportedFormat",

@@ -2,10 +2,11 @@
 
 Each signal declares its name, bit length, the distances that matter when matching
 it, and the index it needs (as python-threatexchange's `SignalType` does), and
-computes `compute(pixels) -> bytes`. Adding one is a class here and a line in
-`ALGORITHMS`; the check reads every threshold from the signal, never from a name. `compute_dihedral` gives the hashes of
-the eight rotations and mirrors of an image, in `DIHEDRAL` order, so a mirrored or
-rotated copy can be looked up against hashes of the upright original.
+computes `compute(pixels) -> bytes`. Adding one is a class and a line in
+`hashes.registry`; the check reads every threshold from the signal, never from a name.
+`compute_dihedral` gives the hashes of the eight rotations and mirrors of an image, in
+`DIHEDRAL` order, so a mirrored or rotated copy can be looked up against hashes of the
+upright original.
 """
 
 from __future__ import annotations
@@ -136,15 +137,6 @@ class PDQ(HashAlgorithm):
     def compute_dihedral(self, pixels: np.ndarray) -> list[bytes]:
         vectors, _quality = pdqhash.compute_dihedral(np.ascontiguousarray(_shrink(pixels, self._INPUT_SIDE)))
         return [np.packbits(v.astype(np.uint8)).tobytes() for v in vectors]
-
-
-ALGORITHMS: dict[str, HashAlgorithm] = {a.name: a for a in (PHash(), DHash(), PDQ())}
-
-SEARCHED: tuple[HashAlgorithm, ...] = tuple(
-    sorted((a for a in ALGORITHMS.values() if a.candidate_distance is not None), key=lambda a: -a.bits)
-)
-"""The signals that find candidates, longest code first: the longest separates the
-most photographs, so its hits come first among equally close candidates."""
 
 
 def hamming(a: bytes, b: bytes) -> int:

@@ -35,6 +35,9 @@ class DecodeLimits:
     """Long side, in pixels, of the working copy every fingerprint is computed from."""
 
 
+DEFAULT_LIMITS = DecodeLimits()
+
+
 @dataclass(frozen=True)
 class DecodedImage:
     pixels: np.ndarray
@@ -54,7 +57,7 @@ class DecodedImage:
         return self.format in _LOSSY_FORMATS
 
 
-def decode(data: bytes, limits: DecodeLimits = DecodeLimits()) -> DecodedImage:
+def decode(data: bytes, limits: DecodeLimits = DEFAULT_LIMITS) -> DecodedImage:
     if not data:
         raise CorruptImage("the file is empty")
     if len(data) > limits.max_bytes:
@@ -87,7 +90,9 @@ def _open(data: bytes, limits: DecodeLimits) -> Image.Image:
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     except UnidentifiedImageError as exc:
         if _looks_like_allowed_format(data):
-            raise CorruptImage("the file starts like a supported image but could not be opened (truncated or damaged)") from exc
+            raise CorruptImage(
+                "the file starts like a supported image but could not be opened (truncated or damaged)"
+            ) from exc
         raise UnsupportedFormat(
             "not an image in a supported format (JPEG, PNG, WebP, TIFF, GIF, HEIF/HEIC, AVIF)"
         ) from exc

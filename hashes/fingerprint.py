@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from hashes.algorithms import ALGORITHMS
-from hashes.decode import DecodedImage, DecodeLimits, decode
-from hashes.keypoints import Keypoints, extract_keypoints
+from hashes.decode import DEFAULT_LIMITS, DecodedImage, DecodeLimits, decode
+from hashes.keypoints import Keypoints
+from hashes.registry import ALGORITHMS, KEYPOINT_SIGNAL
 
 
 @dataclass(frozen=True)
@@ -17,13 +17,14 @@ class Fingerprints:
     hashes: dict[str, bytes]
     """Algorithm name -> packed hash of the upright image."""
     keypoints: Keypoints
+    """The registered keypoint signal's features (`hashes.KEYPOINTS`)."""
 
 
-def fingerprint(data: bytes, limits: DecodeLimits = DecodeLimits()) -> Fingerprints:
+def fingerprint(data: bytes, limits: DecodeLimits = DEFAULT_LIMITS) -> Fingerprints:
     image = decode(data, limits)
     return Fingerprints(
         sha256=hashlib.sha256(data).hexdigest(),
         image=image,
         hashes={name: algorithm.compute(image.pixels) for name, algorithm in ALGORITHMS.items()},
-        keypoints=extract_keypoints(image),
+        keypoints=KEYPOINT_SIGNAL.extract(image),
     )

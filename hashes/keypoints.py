@@ -1,4 +1,4 @@
-"""Local features (OpenCV ORB) that let the matcher verify geometry.
+"""Local features: the record every keypoint signal produces and the interface it implements.
 
 Perceptual hashes say two images look alike; keypoints say where one sits inside
 the other, which is what survives heavy crops and what tells a copy from a second
@@ -8,30 +8,16 @@ the image they came from, so they are independent of the working size.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import ClassVar
 
-import cv2
 import numpy as np
 
 from hashes.decode import DecodedImage
 
-NAME = "orb"
-"""The local-feature signal's name, as the library stores it beside the hashes."""
 DESCRIPTOR_BYTES = 32
-MIN_SIDE = 48
-"""ORB needs room for its 31-pixel patches on at least one pyramid level."""
-_CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
-"""Local contrast equalisation first: dark or hazy photographs otherwise give ORB's
-fixed FAST threshold nothing to detect, and copies with changed contrast detect alike."""
-FAST_THRESHOLDS = (10, 5, 2)
-"""Corner contrast ORB asks for, lowered in steps for smooth pictures (sky, fog, studio
-backdrops) until enough corners are found to verify geometry."""
-ENOUGH_POINTS = 300
-GRID = 4
-"""Keypoints are shared out over GRID x GRID cells of the picture..."""
-CANDIDATE_FACTOR = 3
-"""...chosen from this many times the budget of detected corners."""
-_RECORD = np.dtype([("xy", np.float32, 2), ("descriptor", np.uint8, DESCRIPTOR_BYTES)])
+"""Binary descriptors of 256 bits (ORB's), the width the library stores by default."""
 
 
 @dataclass(frozen=True)
@@ -39,85 +25,52 @@ class Keypoints:
     points: np.ndarray
     """N x 2 float32, (x, y) in full-resolution pixels."""
     descriptors: np.ndarray
-    """N x 32 uint8 ORB descriptors."""
+    """N x descriptor bytes uint8 binary descriptors."""
 
     def __len__(self) -> int:
         return len(self.points)
 
     def to_bytes(self) -> bytes:
-        records = np.empty(len(self), dtype=_RECORD)
+        """One record per point: x, y as float32, then the descriptor's bytes."""
+        records = np.empty(len(self), dtype=_record(self.descriptors.shape[1]))
         records["xy"] = self.points
         records["descriptor"] = self.descriptors
         return records.tobytes()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Keypoints:
-        records = np.frombuffer(data, dtype=_RECORD)
+    def from_bytes(cls, data: bytes, descriptor_bytes: int = DESCRIPTOR_BYTES) -> Keypoints:
+        records = np.frombuffer(data, dtype=_record(descriptor_bytes))
         return cls(points=records["xy"].copy(), descriptors=records["descriptor"].copy())
 
-
-def extract_keypoints(
-    image: DecodedImage,
-    max_points: int = 1000,
-    mirrored: bool = False,
-    box: tuple[int, int, int, int] | None = None,
-) -> Keypoints:
-    """ORB keypoints of the working copy; `mirrored` describes the left-right flip
-    (ORB descriptors are not mirror-invariant) but reports points in the unflipped frame;
-    `box` (x, y, w, h in full-resolution pixels) spends the whole budget on one part."""
-    pixels, offset = image.pixels, np.zeros(2, np.float32)
-    if box is not None:
-        left, top, width, height = (round(v * image.scale) for v in box)
-        left, top = max(0, left), max(0, top)
-        pixels, offset = pixels[top : top + height, left : left + width], np.array([left, top], np.float32)
-    if min(pixels.shape[:2]) < MIN_SIDE:
-        return _no_keypoints()
-    grey = _CLAHE.apply(cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY))
-    if mirrored:
-        grey = np.ascontiguousarray(grey[:, ::-1])
-    for threshold in FAST_THRESHOLDS:
-        orb = cv2.ORB_create(
-            nfeatures=CANDIDATE_FACTOR * max_points,
-            scaleFactor=1.2,
-            nlevels=8,
-            edgeThreshold=15,
-            patchSize=31,
-            fastThreshold=threshold,
-        )
-        found = orb.detect(grey, None)
-        if len(found) >= min(ENOUGH_POINTS, max_points):
-            break
-    found, descriptors = orb.compute(grey, _spread(found, grey.shape, max_points))
-    if descriptors is None or not found:
-        return _no_keypoints()
-    points = np.array([kp.pt for kp in found], dtype=np.float32)
-    if mirrored:
-        points[:, 0] = (grey.shape[1] - 1) - points[:, 0]
-    points = (points + offset + 0.5) / image.scale - 0.5
-    return Keypoints(points=points, descriptors=descriptors)
+    @classmethod
+    def empty(cls, descriptor_bytes: int = DESCRIPTOR_BYTES) -> Keypoints:
+        return cls(np.zeros((0, 2), np.float32), np.zeros((0, descriptor_bytes), np.uint8))
 
 
-def _spread(found: tuple, shape: tuple[int, ...], max_points: int) -> list:
-    """The strongest keypoints of each grid cell first, then the strongest of the rest:
-    the best corners of a photograph crowd into its most textured part (a flower's heart),
-    and a crop of any other part would find nothing of the original to match."""
-    if len(found) <= max_points:
-        return list(found)
-    height, width = shape[:2]
-    order = sorted(found, key=lambda kp: -kp.response)
-    quota = max_points // (2 * GRID * GRID)
-    taken: dict[int, int] = {}
-    chosen, rest = [], []
-    for keypoint in order:
-        x, y = keypoint.pt
-        cell = min(GRID - 1, int(y * GRID / height)) * GRID + min(GRID - 1, int(x * GRID / width))
-        if taken.get(cell, 0) < quota:
-            taken[cell] = taken.get(cell, 0) + 1
-            chosen.append(keypoint)
-        else:
-            rest.append(keypoint)
-    return chosen + rest[: max_points - len(chosen)]
+def _record(descriptor_bytes: int) -> np.dtype:
+    return np.dtype([("xy", np.float32, 2), ("descriptor", np.uint8, descriptor_bytes)])
 
 
-def _no_keypoints() -> Keypoints:
-    return Keypoints(np.zeros((0, 2), np.float32), np.zeros((0, DESCRIPTOR_BYTES), np.uint8))
+class KeypointSignal(ABC):
+    """A kind of local feature, declared as the hash signals are: its name (under which
+    the library stores it beside the hashes), its descriptor size and the index it needs."""
+
+    name: ClassVar[str]
+    descriptor_bytes: ClassVar[int]
+    index: ClassVar[str] = "features"
+    """The kind of index that finds references sharing descriptors (FLANN LSH over binary descriptors)."""
+
+    @abstractmethod
+    def extract(
+        self,
+        image: DecodedImage,
+        max_points: int = 1000,
+        mirrored: bool = False,
+        box: tuple[int, int, int, int] | None = None,
+    ) -> Keypoints:
+        """Keypoints of the working copy in full-resolution coordinates; `mirrored`
+        describes the left-right flip but reports points in the unflipped frame; `box`
+        (x, y, w, h in full-resolution pixels) spends the whole budget on one part."""
+
+    def from_bytes(self, data: bytes) -> Keypoints:
+        return Keypoints.from_bytes(data, self.descriptor_bytes)

@@ -45,7 +45,8 @@ class Claims(BaseModel):
     claimed_date: str | None = Field(default=None, description="ISO 8601 date or date-time, e.g. 2022-04-03")
     claimed_location: str | None = Field(default=None, description="a place name, or 'lat,lon' in degrees")
     claimed_montage: bool | None = Field(
-        default=None, description="true: the claim that the image is a montage / manipulated; false: that it is unaltered"
+        default=None,
+        description="true: the claim that the image is a montage / manipulated; false: that it is unaltered",
     )
 
     @field_validator("claimed_source", "claimed_location")
@@ -130,7 +131,9 @@ def _source(stated: str, context: ClaimContext) -> ClaimAssessment:
     if context.original is not None:
         named = _attribution(context.original_source, context.original, context.original_credentials)
         if not named:
-            return answer("unverifiable", f"Matches {context.original_label}, which records no source, credit or byline.")
+            return answer(
+                "unverifiable", f"Matches {context.original_label}, which records no source, credit or byline."
+            )
         agreeing = [value for value in named if _names_agree(stated, value)]
         listing = "; ".join(dict.fromkeys(named))
         if agreeing:
@@ -145,7 +148,8 @@ def _source(stated: str, context: ClaimContext) -> ClaimAssessment:
         trust = "" if credentials.status == "valid" else " (the signer's certificate is not on the trust list)"
         if any(_names_agree(stated, v) for v in signed):
             outcome: Outcome = "supported" if credentials.status == "valid" else "unverifiable"
-            return answer(outcome, f"No original matches, but the file's Content Credentials name {', '.join(signed)}{trust}.")
+            names = ", ".join(signed)
+            return answer(outcome, f"No original matches, but the file's Content Credentials name {names}{trust}.")
     own = _attribution(None, context.copy, None) if context.copy is not None else []
     if own:
         agree = "agrees with" if any(_names_agree(stated, v) for v in own) else "differs from"
@@ -157,8 +161,10 @@ def _source(stated: str, context: ClaimContext) -> ClaimAssessment:
     return answer("unverifiable", "No original matches and the copy carries no attribution.")
 
 
-def _attribution(source: str | None, metadata: ImageMetadata | None, credentials: ContentCredentials | None) -> list[str]:
-    values = [source] if source and source != "unattributed" else []
+def _attribution(
+    source: str | None, metadata: ImageMetadata | None, credentials: ContentCredentials | None
+) -> list[str]:
+    values: list[str | None] = [source] if source and source != "unattributed" else []
     if metadata is not None:
         values += [metadata.credit, metadata.source, metadata.byline, metadata.copyright]
     if credentials is not None and credentials.present and not credentials.tampered:
@@ -192,7 +198,9 @@ def _date(stated: str, context: ClaimContext) -> ClaimAssessment:
     try:
         original = datetime.fromisoformat(recorded) if "T" in recorded else date.fromisoformat(recorded[:10])
     except ValueError:
-        return answer("unverifiable", f"Matches {context.original_label}, whose capture time {recorded!r} cannot be read.")
+        return answer(
+            "unverifiable", f"Matches {context.original_label}, whose capture time {recorded!r} cannot be read."
+        )
     caveat = " (the original's recorded capture time; camera clocks can be off, so check the agency's caption too)"
     claimed_day = claimed.date() if isinstance(claimed, datetime) else claimed
     original_day = original.date() if isinstance(original, datetime) else original
@@ -235,14 +243,14 @@ def _location(stated: str, context: ClaimContext) -> ClaimAssessment:
             return answer("unverifiable", f"Matches {context.original_label}, which records no GPS position.")
         distance = _km(coordinates, (original.gps_latitude, original.gps_longitude))
         where = f"{original.gps_latitude:.5f}, {original.gps_longitude:.5f}"
-        if distance <= SAME_PLACE_KM:
-            return answer("supported", f"{context.original_label} was taken at {where}, {distance:.0f} km from the claimed position.")
-        return answer("contradicted", f"{context.original_label} was taken at {where}, {distance:.0f} km from the claimed position.")
+        found = f"{context.original_label} was taken at {where}, {distance:.0f} km from the claimed position."
+        return answer("supported" if distance <= SAME_PLACE_KM else "contradicted", found)
     place = _place(original)
     if not place:
         return answer("unverifiable", f"Matches {context.original_label}, which records no place.")
     claimed = _words(stated)
-    recorded = _words(" ".join(v for v in (original.city, original.sublocation, original.province_state, original.country, original.country_code) if v))
+    places = (original.city, original.sublocation, original.province_state, original.country, original.country_code)
+    recorded = _words(" ".join(v for v in places if v))
     described = _words(" ".join(v for v in (original.caption, original.headline) if v))
     if claimed & recorded or (claimed and claimed <= described):
         return answer("supported", f"{context.original_label} records the place as {place}.")
@@ -254,7 +262,8 @@ def _location(stated: str, context: ClaimContext) -> ClaimAssessment:
         )
     return answer(
         "unverifiable",
-        f"{context.original_label} records only {place}; whether {stated!r} lies there cannot be told from the metadata.",
+        f"{context.original_label} records only {place}; "
+        f"whether {stated!r} lies there cannot be told from the metadata.",
     )
 
 
@@ -290,7 +299,8 @@ def _montage(claimed_montage: bool, context: ClaimContext) -> ClaimAssessment:
         else:
             outcome = "supported" if altered == claimed_montage else "contradicted"
         claim_word = "montage" if claimed_montage else "unaltered"
-        return ClaimAssessment(claim="montage", stated=stated, outcome=outcome, evidence=f"{evidence}: the {claim_word} claim is {outcome}.")
+        wording = f"{evidence}: the {claim_word} claim is {outcome}."
+        return ClaimAssessment(claim="montage", stated=stated, outcome=outcome, evidence=wording)
 
     taken = ""
     if context.original is not None and context.original.captured_at:
@@ -308,19 +318,28 @@ def _montage(claimed_montage: bool, context: ClaimContext) -> ClaimAssessment:
             f"{'s' if context.region_count != 1 else ''} differ{share}",
         )
     if context.verdict == "related":
-        return answer(None, f"The copy is another photograph of the same scene as {context.original_label}, not an edit of it")
+        return answer(
+            None, f"The copy is another photograph of the same scene as {context.original_label}, not an edit of it"
+        )
     credentials = context.credentials
     if credentials is not None and credentials.present:
         if credentials.tampered:
-            return answer(None, f"No original matches; the file's Content Credentials are broken ({credentials.summary})")
+            return answer(
+                None, f"No original matches; the file's Content Credentials are broken ({credentials.summary})"
+            )
         actions = {a.action for a in credentials.actions}
         if credentials.status == "valid" and actions <= _EDIT_ACTIONS:
-            return answer(False, "No original matches, but trusted Content Credentials are intact and record no compositing")
+            return answer(
+                False, "No original matches, but trusted Content Credentials are intact and record no compositing"
+            )
     raised = context.forensics.raised("moderate") if context.forensics is not None else []
     if raised:
         names = ", ".join(f"{i.title} ({i.level})" for i in raised)
         return answer(None, f"No original matches; no-reference indicators raised: {names} — indicators, not proof")
-    return answer(None, "No original matches and no no-reference indicator is raised; that does not show the image is unaltered")
+    return answer(
+        None,
+        "No original matches and no no-reference indicator is raised; that does not show the image is unaltered",
+    )
 
 
 def _words(text: str | None) -> set[str]:

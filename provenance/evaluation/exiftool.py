@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from collections import defaultdict
 from pathlib import Path
+from typing import cast
 
 from provenance.metadata import extract_metadata
 
@@ -92,7 +93,7 @@ def _normal(name: str, value: object) -> object:
     if value is None or value == "" or value == []:
         return None
     if name in ("gps_latitude", "gps_longitude"):
-        return round(float(value), 6)
+        return round(float(cast("float | str", value)), 6)
     if name == "keywords":
         items = value if isinstance(value, list) else [value]
         return tuple(" ".join(str(i).split()) for i in items)

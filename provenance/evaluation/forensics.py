@@ -2,8 +2,8 @@
 copy-move and paste (splice) variants (detection rate) and on untouched or only
 globally edited copies and distractors (false-alarm rate), with no original at all.
 
-An indicator "fires" at level moderate or above; "any pixel" counts copy-move, error
-level and double JPEG together (metadata is stripped by the variant encoders)."""
+An indicator "fires" at level moderate or above; "any pixel" counts every registered
+pixel indicator (copy-move, error level, double JPEG) together."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 from hashes import ImageError, decode
 from provenance.forensics.analyse import analyse
+from provenance.forensics.registry import INDICATORS
 from provenance.metadata import extract_metadata
 
 DETECTION_GROUPS = ("copy_move", "paste")
 FALSE_ALARM_GROUPS = ("reencode", "resize", "mirror", "colour", "distractor")
-INDICATORS = ("copy_move", "error_level", "double_jpeg")
+PIXEL_INDICATORS = tuple(i.name for i in INDICATORS if i.needs != "metadata")
+"""The indicators scored here; metadata is stripped by the variant encoders."""
 _ORDER = ["none", "weak", "moderate", "strong"]
 
 
@@ -38,9 +40,9 @@ class ForensicsEval:
         start = time.perf_counter()
         report, _ = analyse(variant.data, image, extract_metadata(variant.data, image))
         self.milliseconds.append((time.perf_counter() - start) * 1000)
-        levels = {i.name: i.level for i in report.indicators}
+        levels: dict[str, str] = {i.name: i.level for i in report.indicators}
         self.fired[variant.group].append(
-            {name: _ORDER.index(levels.get(name, "none")) >= _ORDER.index("moderate") for name in INDICATORS}
+            {name: _ORDER.index(levels.get(name, "none")) >= _ORDER.index("moderate") for name in PIXEL_INDICATORS}
         )
 
     def table(self) -> list[dict]:
@@ -49,8 +51,12 @@ class ForensicsEval:
             outcomes = self.fired.get(group)
             if not outcomes:
                 continue
-            row = {"group": group, "measures": "detection" if group in DETECTION_GROUPS else "false alarm", "variants": len(outcomes)}
-            for name in INDICATORS:
+            row: dict[str, str | int | float] = {
+                "group": group,
+                "measures": "detection" if group in DETECTION_GROUPS else "false alarm",
+                "variants": len(outcomes),
+            }
+            for name in PIXEL_INDICATORS:
                 row[name] = _share(o[name] for o in outcomes)
             row["any_pixel"] = _share(any(o.values()) for o in outcomes)
             rows.append(row)

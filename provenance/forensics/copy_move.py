@@ -34,7 +34,7 @@ class CopyMoveResult:
 
 def find_copy_move(rgb: np.ndarray) -> CopyMoveResult:
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    orb = cv2.ORB_create(nfeatures=MAX_FEATURES, scaleFactor=1.2, nlevels=6, fastThreshold=10)
+    orb = cv2.ORB.create(nfeatures=MAX_FEATURES, scaleFactor=1.2, nlevels=6, fastThreshold=10)
     keypoints, descriptors = orb.detectAndCompute(grey, None)
     empty = CopyMoveResult(0, None, None, np.zeros((0, 4), np.float32), 0.0)
     if descriptors is None or len(keypoints) < 10:

@@ -39,6 +39,8 @@ def error_levels(rgb: np.ndarray) -> ElaResult:
     if not ok:
         raise RuntimeError("OpenCV could not re-encode the picture")
     resaved = cv2.imdecode(encoded, cv2.IMREAD_COLOR)
+    if resaved is None:
+        raise RuntimeError("OpenCV could not decode its own re-encode")
     error = cv2.absdiff(bgr, resaved).max(axis=2).astype(np.float32)
     grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).astype(np.float32)
     rows, cols = error.shape[0] // BLOCK, error.shape[1] // BLOCK

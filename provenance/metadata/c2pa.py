@@ -24,8 +24,12 @@ _MIME = {
     "GIF": "image/gif",
 }
 _CODE_WORDS = {
-    "assertion.dataHash.mismatch": "the image data changed after it was signed (the hash of the pixels no longer matches)",
-    "assertion.boxesHash.mismatch": "the image data changed after it was signed (the hash of the file's boxes no longer matches)",
+    "assertion.dataHash.mismatch": (
+        "the image data changed after it was signed (the hash of the pixels no longer matches)"
+    ),
+    "assertion.boxesHash.mismatch": (
+        "the image data changed after it was signed (the hash of the file's boxes no longer matches)"
+    ),
     "assertion.bmffHash.mismatch": "the image data changed after it was signed (the BMFF hash no longer matches)",
     "assertion.hashedURI.mismatch": "an assertion was altered after signing",
     "assertion.missing": "an assertion the claim lists is missing",
@@ -127,11 +131,15 @@ def summarise(store: dict) -> ContentCredentials:
     signature = manifest.get("signature_info") or {}
     codes = store.get("validation_status") or []
     failures = [
-        ValidationCode(code=c.get("code", ""), explanation=c.get("explanation"), meaning=_CODE_WORDS.get(c.get("code", "")))
+        ValidationCode(
+            code=c.get("code", ""), explanation=c.get("explanation"), meaning=_CODE_WORDS.get(c.get("code", ""))
+        )
         for c in codes
         if isinstance(c, dict)
     ]
-    tampering = [f for f in failures if f.code != "signingCredential.untrusted" and any(t in f.code for t in _TAMPERING)]
+    tampering = [
+        f for f in failures if f.code != "signingCredential.untrusted" and any(t in f.code for t in _TAMPERING)
+    ]
     untrusted = any(f.code == "signingCredential.untrusted" for f in failures)
     state = store.get("validation_state")
     if tampering or state == "Invalid":

@@ -8,6 +8,8 @@ from pydantic import BaseModel
 
 from provenance.metadata.model import ImageMetadata
 
+Change = Literal["stripped", "changed", "added"]
+
 _COMPARED = (
     "captured_at",
     "byline",
@@ -33,7 +35,7 @@ class MetadataChange(BaseModel):
     field: str
     original: str | float | None
     copy_value: str | float | None
-    change: Literal["stripped", "changed", "added"]
+    change: Change
 
 
 def compare_metadata(original: ImageMetadata, copy: ImageMetadata) -> list[MetadataChange]:
@@ -42,7 +44,7 @@ def compare_metadata(original: ImageMetadata, copy: ImageMetadata) -> list[Metad
         before, after = getattr(original, name), getattr(copy, name)
         if _same(before, after):
             continue
-        kind = "stripped" if after is None else "added" if before is None else "changed"
+        kind: Change = "stripped" if after is None else "added" if before is None else "changed"
         changes.append(MetadataChange(field=name, original=before, copy_value=after, change=kind))
     return changes
 

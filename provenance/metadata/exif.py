@@ -70,10 +70,10 @@ def _gps(tags: dict) -> dict[str, float]:
 def _degrees(tag) -> float | None:
     if tag is None or len(getattr(tag, "values", [])) != 3:
         return None
-    parts = [_to_float(v) for v in tag.values]
-    if any(p is None for p in parts):
+    whole, minutes, seconds = (_to_float(v) for v in tag.values)
+    if whole is None or minutes is None or seconds is None:
         return None
-    degrees = parts[0] + parts[1] / 60 + parts[2] / 3600
+    degrees = whole + minutes / 60 + seconds / 3600
     return degrees if 0 <= degrees <= 180 else None
 
 

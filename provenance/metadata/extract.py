@@ -15,21 +15,24 @@ import io
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Literal
 
 from PIL import Image, UnidentifiedImageError
 
 from hashes import ALLOWED_FORMATS, DecodedImage
 from provenance.metadata.exif import ExifRecord, read_exif
+from provenance.metadata.exif_thumbnail import compare_thumbnail
 from provenance.metadata.iptc import IIM_NAMES, read_iptc
-from provenance.metadata.jpeg_quality import describe_encoder, read_jpeg_structure
+from provenance.metadata.jpeg_quality import JpegInfo, describe_encoder, read_jpeg_structure
 from provenance.metadata.model import HistoryEvent, ImageMetadata
-from provenance.metadata.thumbnail import compare_thumbnail
 from provenance.metadata.xmp import find_xmp_packet, read_xmp_with_structures
 
 _RAW_VALUE_CHARS = 300
 _IIM_RESOURCE, _DIGEST_RESOURCE = 0x0404, 0x0425
 _MAX_HISTORY = 50
-_IIM_LIMITS = {25: 64, 80: 32, 90: 32, 92: 32, 95: 32, 100: 3, 101: 64, 103: 32, 105: 256, 110: 32, 115: 32, 116: 128, 120: 2000}
+_IIM_LIMITS = {
+    25: 64, 80: 32, 90: 32, 92: 32, 95: 32, 100: 3, 101: 64, 103: 32, 105: 256, 110: 32, 115: 32, 116: 128, 120: 2000
+}
 """IIM's maximum lengths: a value exactly this long may be XMP's, cut (MWG: recover it from XMP)."""
 
 
@@ -148,7 +151,7 @@ def _read_container(data: bytes) -> _Container:
         return _Container(error=f"The file's metadata containers could not be read: {type(exc).__name__}")
 
 
-def _digest_state(container: _Container) -> str:
+def _digest_state(container: _Container) -> Literal["matches", "differs", "absent"]:
     if not container.stored_digest or container.iptc_block is None:
         return "absent"
     current = hashlib.md5(container.iptc_block, usedforsecurity=False).digest()
@@ -164,7 +167,7 @@ def _creator(exif: ExifRecord) -> str | None:
 
 
 def _date_created(xmp: dict[str, list[str]], iptc: dict[tuple[int, int], list[str]], iim_wins: bool) -> str | None:
-    from_xmp = _iso((xmp.get("photoshop:DateCreated") or [None])[0])
+    from_xmp = _iso(next(iter(xmp.get("photoshop:DateCreated") or []), None))
     if from_xmp and not (iptc and iim_wins):
         return from_xmp
     return _iim_time(iptc) or (from_xmp if not iptc else None)
@@ -195,7 +198,9 @@ def _history(events: list[dict[str, str]]) -> list[HistoryEvent]:
     ]
 
 
-def _software_traces(exif: ExifRecord, xmp: dict[str, list[str]], history: list[HistoryEvent], jpeg) -> list[str]:
+def _software_traces(
+    exif: ExifRecord, xmp: dict[str, list[str]], history: list[HistoryEvent], jpeg: JpegInfo | None
+) -> list[str]:
     names = [
         exif.first("Image Software"),
         exif.first("Image ProcessingSoftware"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PIL import Image, IptcImagePlugin
+from PIL import ImageFile, IptcImagePlugin
 
 IIM_NAMES: dict[tuple[int, int], str] = {
     (2, 5): "object_name",
@@ -28,7 +28,7 @@ IIM_NAMES: dict[tuple[int, int], str] = {
 _UTF8_MARKER = b"\x1b%G"
 
 
-def read_iptc(image: Image.Image) -> dict[tuple[int, int], list[str]]:
+def read_iptc(image: ImageFile.ImageFile) -> dict[tuple[int, int], list[str]]:
     """Dataset -> values; IIM text is UTF-8 when record 1:90 says so, else Latin-1."""
     try:
         info = IptcImagePlugin.getiptcinfo(image) or {}

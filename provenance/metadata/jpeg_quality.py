@@ -202,13 +202,22 @@ def describe_encoder(info: JpegInfo, camera: str | None, software: str | None, l
         if camera and not software:
             text += f" although the EXIF names a camera ({camera}): it was probably re-saved after leaving the camera"
         elif not camera and not software and long_side is not None and long_side <= 2048:
-            text += " with no camera metadata, at a size platforms serve: consistent with a social-platform or web re-encode"
+            text += (
+                " with no camera metadata, at a size platforms serve:"
+                " consistent with a social-platform or web re-encode"
+            )
         elif software:
             text += f" ({software} is named in the metadata)"
         return text + "."
     if info.encoder == "photoshop":
-        return f"Non-standard tables ({quality} on the IJG scale) with Adobe segments: typical of Adobe Photoshop's encoder."
+        return (
+            f"Non-standard tables ({quality} on the IJG scale) with Adobe segments:"
+            " typical of Adobe Photoshop's encoder."
+        )
     if camera and not software:
-        return f"Tables of the encoder's own (not IJG; {quality} on the IJG scale), consistent with the camera named in the EXIF ({camera})."
+        return (
+            f"Tables of the encoder's own (not IJG; {quality} on the IJG scale), "
+            f"consistent with the camera named in the EXIF ({camera})."
+        )
     owner = f"; the metadata names {software}" if software else ""
     return f"Tables of the encoder's own (not IJG; {quality} on the IJG scale): a camera or proprietary encoder{owner}."

@@ -6,30 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from provenance.metadata.exif_thumbnail import ThumbnailCheck
 from provenance.metadata.jpeg_quality import JpegInfo
-from provenance.metadata.thumbnail import ThumbnailCheck
-
-KEY_FIELDS: tuple[str, ...] = (
-    "captured_at",
-    "camera_make",
-    "camera_model",
-    "camera_serial",
-    "software",
-    "gps_latitude",
-    "gps_longitude",
-    "byline",
-    "credit",
-    "source",
-    "copyright",
-    "headline",
-    "caption",
-    "city",
-    "country",
-    "transmission_reference",
-    "document_id",
-    "instance_id",
-)
-"""Fields a photo desk compares between a copy and its original."""
 
 
 class HistoryEvent(BaseModel):
@@ -88,9 +66,3 @@ class ImageMetadata(BaseModel):
     """Every tag read, as `EXIF:Tag`, `IPTC:2:80`, `XMP:ns:Name`, for the report."""
     warnings: list[str] = Field(default_factory=list)
     """Parts of the metadata that could not be read (damaged blocks)."""
-
-    def key_values(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in KEY_FIELDS}
-
-    def has_descriptive_metadata(self) -> bool:
-        return any(value is not None for value in self.key_values().values())

@@ -24,6 +24,13 @@ PREFIXES = {
     "http://ns.adobe.com/xap/1.0/sType/ResourceRef#": "stRef",
 }
 _PACKET_START, _PACKET_END = b"<x:xmpmeta", b"</x:xmpmeta>"
+_BYTE_ORDER_MARKS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+"""Longest first: UTF-32-LE's mark starts with UTF-16-LE's."""
 _BYTE_ORDERS = (
     (b"\x00\x00\x00<", "utf-32-be"),
     (b"<\x00\x00\x00", "utf-32-le"),
@@ -43,15 +50,10 @@ def find_xmp_packet(info_xmp: bytes | str | None, data: bytes) -> bytes | None:
     return data[start : end + len(_PACKET_END)] if end >= 0 else None
 
 
-def read_xmp(packet: bytes) -> tuple[dict[str, list[str]], str | None]:
-    """Properties as `prefix:Name` -> values, and an error message if the packet is unreadable."""
-    properties, _, error = read_xmp_with_structures(packet)
-    return properties, error
-
-
 def read_xmp_with_structures(packet: bytes) -> tuple[dict[str, list[str]], dict[str, list[dict[str, str]]], str | None]:
-    """Simple properties as in `read_xmp`, and structured ones (`xmpMM:History` events,
-    `xmpMM:DerivedFrom`) as lists of `prefix:field` -> value records."""
+    """Simple properties as `prefix:Name` -> values, structured ones (`xmpMM:History` events,
+    `xmpMM:DerivedFrom`) as lists of `prefix:field` -> value records, and an error
+    message if the packet is unreadable."""
     try:
         root = SafeElementTree.fromstring(_as_utf8(packet))
     except (ElementTree.ParseError, DefusedXmlException, ValueError) as exc:
@@ -113,7 +115,7 @@ def _as_utf8(packet: bytes) -> bytes:
     """XMP may be UTF-16 or UTF-32 without a declaration: tell the encoding from the
     byte pattern of its first `<` and re-encode, so the parser always sees UTF-8."""
     body = packet.removeprefix(b"\xef\xbb\xbf")
-    for bom, encoding in ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le")):
+    for bom, encoding in _BYTE_ORDER_MARKS:
         if body.startswith(bom):
             return _reencode(body[len(bom) :], encoding)
     for pattern, encoding in _BYTE_ORDERS:

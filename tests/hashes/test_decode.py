@@ -11,16 +11,11 @@ from PIL import EpsImagePlugin, Image
 
 from hashes import CorruptImage, DecodeLimits, ImageError, LimitExceeded, UnsupportedFormat, decode
 from tests.conftest import MALFORMED, ORIGINALS
+from tests.images import encode
 
 pillow_heif.register_heif_opener()
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
-
-
-def _encode(image: Image.Image, fmt: str, **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
 
 
 def _photo(size: tuple[int, int] = (200, 125)) -> Image.Image:
@@ -47,7 +42,7 @@ def _halves(mode: str, left, right, size: tuple[int, int] = (20, 10)) -> Image.I
 )
 def test_each_allowed_format_decodes_to_rgb(fmt: str, lossy: bool, tolerance: float) -> None:
     photo = _photo()
-    image = decode(_encode(photo, fmt))
+    image = decode(encode(photo, fmt))
     assert image.format == fmt and image.is_lossy is lossy
     assert (image.width, image.height) == (200, 125)
     assert image.pixels.shape == (125, 200, 3) and image.pixels.dtype == np.uint8
@@ -56,7 +51,7 @@ def test_each_allowed_format_decodes_to_rgb(fmt: str, lossy: bool, tolerance: fl
 
 def test_animated_gif_gives_its_first_frame() -> None:
     first, second = Image.new("RGB", (40, 30), RED), Image.new("RGB", (40, 30), BLUE)
-    data = _encode(first, "GIF", save_all=True, append_images=[second], duration=100)
+    data = encode(first, "GIF", save_all=True, append_images=[second], duration=100)
     assert Image.open(io.BytesIO(data)).n_frames == 2
     image = decode(data)
     assert image.pixels.shape == (30, 40, 3)
@@ -65,7 +60,7 @@ def test_animated_gif_gives_its_first_frame() -> None:
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
 def test_working_copy_is_reduced_to_the_working_size(fmt: str) -> None:
-    data = _encode(_photo((800, 500)), fmt)
+    data = encode(_photo((800, 500)), fmt)
     image = decode(data, DecodeLimits(working_size=200))
     assert (image.width, image.height) == (800, 500)
     assert max(image.pixels.shape[:2]) == 200
@@ -73,7 +68,7 @@ def test_working_copy_is_reduced_to_the_working_size(fmt: str) -> None:
 
 
 def test_small_images_are_never_enlarged() -> None:
-    image = decode(_encode(_photo((120, 80)), "PNG"), DecodeLimits(working_size=1024))
+    image = decode(encode(_photo((120, 80)), "PNG"), DecodeLimits(working_size=1024))
     assert image.pixels.shape == (80, 120, 3) and image.scale == 1.0
 
 
@@ -81,7 +76,7 @@ def test_exif_orientation_6_is_applied_and_swaps_width_and_height() -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # stored sideways: rotate 90 degrees clockwise to view
     stored = _halves("RGB", RED, (0, 0, 0), size=(60, 40))
-    image = decode(_encode(stored, "JPEG", exif=exif, quality=95))
+    image = decode(encode(stored, "JPEG", exif=exif, quality=95))
     assert (image.width, image.height) == (40, 60)
     assert image.pixels.shape == (60, 40, 3)
     # The stored left half is the viewed top half.
@@ -91,7 +86,7 @@ def test_exif_orientation_6_is_applied_and_swaps_width_and_height() -> None:
 
 def test_cmyk_jpeg_becomes_rgb() -> None:
     cmyk = _halves("CMYK", (0, 255, 255, 0), (0, 0, 0, 0))
-    data = _encode(cmyk, "JPEG", quality=95)
+    data = encode(cmyk, "JPEG", quality=95)
     assert Image.open(io.BytesIO(data)).mode == "CMYK"
     pixels = decode(data).pixels
     assert pixels.shape == (10, 20, 3)
@@ -102,14 +97,14 @@ def test_cmyk_jpeg_becomes_rgb() -> None:
 def test_transparent_palette_png_is_composited_on_white() -> None:
     palette = _halves("P", 0, 1)
     palette.putpalette([*RED, *BLUE])
-    data = _encode(palette, "PNG", transparency=1)
+    data = encode(palette, "PNG", transparency=1)
     pixels = decode(data).pixels
     assert tuple(pixels[5, 2]) == RED
     assert tuple(pixels[5, 17]) == WHITE  # blue, but fully transparent
 
 
 def test_greyscale_with_alpha_is_composited_on_white() -> None:
-    data = _encode(_halves("LA", (0, 255), (0, 0)), "PNG")
+    data = encode(_halves("LA", (0, 255), (0, 0)), "PNG")
     pixels = decode(data).pixels
     assert pixels.shape == (10, 20, 3)
     assert tuple(pixels[5, 2]) == (0, 0, 0) and tuple(pixels[5, 17]) == WHITE
@@ -119,7 +114,7 @@ def test_16_bit_greyscale_is_scaled_to_8_bits() -> None:
     values = np.zeros((10, 20), np.uint16)
     values[:, 10:] = 65535
     values[:, :5] = 32768
-    data = _encode(Image.fromarray(values), "PNG")
+    data = encode(Image.fromarray(values), "PNG")
     assert Image.open(io.BytesIO(data)).mode == "I;16"
     pixels = decode(data).pixels
     assert pixels.dtype == np.uint8 and pixels.shape == (10, 20, 3)
@@ -167,14 +162,14 @@ def test_truncated_jpeg_is_corrupt() -> None:
 
 
 def test_byte_limit() -> None:
-    data = _encode(_photo(), "PNG")
+    data = encode(_photo(), "PNG")
     assert decode(data, DecodeLimits(max_bytes=len(data))).width == 200
     with pytest.raises(LimitExceeded, match=f"the limit is {len(data) - 1:,}"):
         decode(data, DecodeLimits(max_bytes=len(data) - 1))
 
 
 def test_pixel_limit() -> None:
-    data = _encode(_photo((200, 125)), "PNG")
+    data = encode(_photo((200, 125)), "PNG")
     assert decode(data, DecodeLimits(max_pixels=25_000)).width == 200
     with pytest.raises(LimitExceeded, match="the limit is 24,999"):
         decode(data, DecodeLimits(max_pixels=24_999))
@@ -191,13 +186,7 @@ def test_errors_are_image_errors_with_a_code(error: type[ImageError], code: str)
 
 @pytest.mark.parametrize("cut", [60, 200, 400])
 def test_truncated_heif_is_corrupt_not_unsupported(cut: int) -> None:
-    import io as _io
-
-    from PIL import Image as _Image
-
-    buffer = _io.BytesIO()
-    _Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "HEIF")
-    data = buffer.getvalue()
+    data = encode(Image.new("RGB", (64, 48), (200, 30, 30)), "HEIF")
     with pytest.raises(CorruptImage):
         decode(data[:cut])
 

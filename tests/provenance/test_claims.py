@@ -3,8 +3,6 @@ Demo Wire, credit, caption; Dune was taken 2007-08-06 per its EXIF)."""
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -14,6 +12,7 @@ from provenance.claims import ClaimContext, Claims, assess_claims
 from provenance.library.library import Library
 from provenance.metadata import ImageMetadata
 from tests.conftest import COPIES, ORIGINALS
+from tests.images import encode
 
 
 def _claims(library: Library, data: bytes, **claims) -> dict:
@@ -29,9 +28,7 @@ def _dune_montage() -> bytes:
     image = np.asarray(Image.open(ORIGINALS / "Dune.jpg").convert("RGB")).copy()
     storm = np.asarray(Image.open(COPIES / "storm_not_in_library.jpg").convert("RGB").resize((200, 150)))
     image[150:300, 300:500] = storm
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
+    return encode(Image.fromarray(image), quality=90)
 
 
 def test_montage_claim_contradicted_by_an_unaltered_copy(sample_library: Library) -> None:
@@ -74,7 +71,9 @@ def test_source_claims(sample_library: Library) -> None:
 
 
 def _context(**metadata) -> ClaimContext:
-    return ClaimContext(verdict="copy", original_label="AFP original X1", original_source="AFP", original=ImageMetadata(**metadata))
+    return ClaimContext(
+        verdict="copy", original_label="AFP original X1", original_source="AFP", original=ImageMetadata(**metadata)
+    )
 
 
 @pytest.mark.parametrize(

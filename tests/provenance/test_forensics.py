@@ -16,12 +16,7 @@ from provenance.forensics.analyse import analyse
 from provenance.library.library import Library
 from provenance.metadata import extract_metadata
 from tests.conftest import COPIES, MALFORMED, ORIGINALS
-
-
-def _jpeg(image: Image.Image, quality: int) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
+from tests.images import encode
 
 
 def _analyse(data: bytes):
@@ -36,7 +31,7 @@ def _storm() -> Image.Image:
 def test_cloned_area_is_found_where_it_was_pasted() -> None:
     picture = Image.open(ORIGINALS / "Elephants.jpg").convert("RGB")
     edited, (x, y, w, h) = v.copy_move(picture, np.random.default_rng(1))
-    report, png = _analyse(_jpeg(edited, 90))
+    report, png = _analyse(encode(edited, quality=90))
     indicator = report.indicator("copy_move")
     assert indicator.level in ("moderate", "strong")
     boxes = indicator.regions
@@ -52,8 +47,8 @@ def test_untouched_photos_raise_no_copy_move(name: str) -> None:
 
 def test_double_compression_is_seen_and_single_is_not() -> None:
     picture = _storm().resize((640, 480))
-    single, _ = _analyse(_jpeg(picture, 85))
-    twice, _ = _analyse(_jpeg(Image.open(io.BytesIO(_jpeg(picture, 55))), 85))
+    single, _ = _analyse(encode(picture, quality=85))
+    twice, _ = _analyse(encode(Image.open(io.BytesIO(encode(picture, quality=55))), quality=85))
     assert single.indicator("double_jpeg").strength < 0.25
     assert twice.indicator("double_jpeg").level in ("moderate", "strong")
     assert "saved as JPEG at least twice" in twice.indicator("double_jpeg").summary
@@ -67,7 +62,8 @@ def test_png_skips_the_jpeg_only_indicators() -> None:
 
 def test_unknown_image_gets_forensics_and_an_evidence_picture(sample_library: Library, tmp_path) -> None:
     stored = []
-    report = check_bytes(sample_library, (COPIES / "storm_not_in_library.jpg").read_bytes(), "storm.jpg", lambda png: stored.append(png) or "x.png")
+    data = (COPIES / "storm_not_in_library.jpg").read_bytes()
+    report = check_bytes(sample_library, data, "storm.jpg", lambda png: stored.append(png) or "x.png")
     assert report.verdict == "unknown" and report.forensics is not None
     assert {"copy_move", "error_level", "double_jpeg", "metadata"} <= {i.name for i in report.forensics.indicators}
     assert "not proof" in report.forensics.caveat

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 import pytest
@@ -10,6 +9,7 @@ from PIL import Image
 
 from provenance.metadata import ImageMetadata, compare_metadata, extract_metadata
 from tests.conftest import COPIES, MALFORMED, METADATA, ORIGINALS
+from tests.images import encode
 
 
 def _metadata(path) -> ImageMetadata:
@@ -69,27 +69,29 @@ def test_captured_at_is_iso_8601(path, expected: str) -> None:
 
 
 def test_photo_without_metadata_gives_an_empty_record() -> None:
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 16), (10, 20, 30)).save(buffer, "PNG")
-    metadata = extract_metadata(buffer.getvalue())
-    assert metadata == ImageMetadata()
-    assert not metadata.has_descriptive_metadata()
+    assert extract_metadata(encode(Image.new("RGB", (16, 16), (10, 20, 30)), "PNG")) == ImageMetadata()
 
 
-def test_stripped_copy_has_no_key_fields() -> None:
+def test_stripped_copy_describes_only_its_jpeg_structure() -> None:
     metadata = _metadata(COPIES / "dune_half_q40.jpg")
-    assert all(value is None for value in metadata.key_values().values())
+    assert metadata.jpeg is not None
+    assert metadata.model_copy(update={"jpeg": None}) == ImageMetadata()
 
 
-@pytest.mark.parametrize("data", [b"", b"not an image at all", (MALFORMED / "truncated_jpeg.jpg").read_bytes()])
+@pytest.mark.parametrize("data", [b"", b"not an image at all"])
 def test_unreadable_files_give_an_empty_record(data: bytes) -> None:
-    assert not extract_metadata(data).has_descriptive_metadata()
+    assert extract_metadata(data) == ImageMetadata()
+
+
+def test_truncated_jpeg_describes_only_its_jpeg_structure() -> None:
+    metadata = _metadata(MALFORMED / "truncated_jpeg.jpg")
+    assert metadata.model_copy(update={"jpeg": None}) == ImageMetadata()
 
 
 def test_broken_exif_does_not_raise() -> None:
     metadata = _metadata(MALFORMED / "hopper_bad_exif.jpg")
-    assert isinstance(metadata, ImageMetadata)
-    assert not metadata.has_descriptive_metadata()
+    assert metadata.raw, "what EXIF could be read is kept"
+    assert metadata.model_copy(update={"jpeg": None, "raw": {}}) == ImageMetadata()
 
 
 def _changes(original: ImageMetadata, copy: ImageMetadata) -> dict[str, str]:
@@ -145,9 +147,9 @@ _PACKET = (
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16-be", "utf-16-le", "utf-32-be", "utf-32-le"])
 def test_xmp_in_any_unicode_encoding_without_declaration(encoding: str) -> None:
-    from provenance.metadata.xmp import read_xmp
-
-    assert read_xmp(_PACKET.encode(encoding)) == ({"photoshop:Credit": ["AFP"]}, None)
+    metadata = extract_metadata(encode(Image.new("RGB", (8, 8)), xmp=_PACKET.encode(encoding)))
+    assert metadata.credit == "AFP" and metadata.raw["XMP:photoshop:Credit"] == "AFP"
+    assert metadata.warnings == []
 
 
 def test_many_unclosed_xmp_tags_do_not_stall_extraction() -> None:

@@ -48,7 +48,8 @@ def compare_thumbnail(thumbnail: bytes, image: DecodedImage | None) -> Thumbnail
                 raise ValueError("thumbnail too large")
             grey = np.asarray(picture.convert("L"), dtype=np.float32)
     except Exception as exc:  # Pillow raises many kinds on a damaged preview
-        return ThumbnailCheck(outcome="unreadable", note=f"The EXIF thumbnail could not be decoded ({type(exc).__name__}).")
+        note = f"The EXIF thumbnail could not be decoded ({type(exc).__name__})."
+        return ThumbnailCheck(outcome="unreadable", note=note)
     check = ThumbnailCheck(width=int(grey.shape[1]), height=int(grey.shape[0]))
     if image is None:
         return check

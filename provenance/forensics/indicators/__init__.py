@@ -1,0 +1,1 @@
+"""The forensic indicators, one module each; `provenance.forensics.registry` lists them."""

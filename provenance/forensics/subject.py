@@ -1,0 +1,71 @@
+"""The checked file as the forensic indicators read it.
+
+The working pixels come decoded already; the JPEG's stored pixels (what error levels
+and double JPEG measure) cost a second, full-resolution decode, so it is made once,
+when the first indicator that needs it asks.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+from hashes import ALLOWED_FORMATS, DecodedImage
+from provenance.metadata.c2pa import ContentCredentials
+from provenance.metadata.model import ImageMetadata
+
+Needs = Literal["metadata", "pixels", "stored_jpeg"]
+"""What an indicator reads beyond the metadata: nothing (always runs, cheap), the
+decoded working pixels, or the JPEG's stored pixels (both only when no original
+explains the pixels)."""
+
+FULL_RESOLUTION_PIXELS = 16_000_000
+"""Above this, error levels are computed on a DCT-reduced decode and double JPEG is skipped."""
+
+
+@dataclass(frozen=True)
+class StoredJpeg:
+    rgb: np.ndarray
+    """The JPEG's pixels as stored: no orientation applied, so the 8x8 grid stays where the encoder put it."""
+    on_grid: bool
+    """Whether they are at full resolution (the grid intact)."""
+    to_image: float | None
+    """Factor from them to the checked image's pixels (None when EXIF orientation turns them)."""
+
+
+class Subject:
+    def __init__(
+        self, data: bytes, image: DecodedImage, metadata: ImageMetadata, credentials: ContentCredentials | None
+    ) -> None:
+        self.data = data
+        self.image = image
+        self.metadata = metadata
+        self.credentials = credentials
+
+    @cached_property
+    def stored_jpeg(self) -> StoredJpeg | None:
+        """None for any other format."""
+        if self.image.format != "JPEG":
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            picture = Image.open(io.BytesIO(self.data), formats=ALLOWED_FORMATS)
+            stored_size = picture.size
+            on_grid = picture.width * picture.height <= FULL_RESOLUTION_PIXELS
+            if not on_grid:
+                picture.draft("RGB", (picture.width // 2, picture.height // 2))
+            rgb = np.asarray(picture.convert("RGB"))
+        upright = stored_size == (self.image.width, self.image.height)
+        return StoredJpeg(rgb, on_grid, (stored_size[0] / rgb.shape[1]) if upright else None)
+
+    def unavailable(self, needs: Needs) -> str | None:
+        """Why what an indicator needs cannot be had, or None when it can."""
+        if needs == "stored_jpeg" and self.stored_jpeg is None:
+            return "only JPEG files are analysed"
+        return None
