@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 
 from hashes import DecodedImage
+from provenance.check.library_view import Original
 from provenance.metadata import MetadataChange
 from provenance.report import Edit, Transform
-from provenance.store import Reference
 from provenance.vision.keypoint_alignment import Alignment, warp_reference
 
 SCALE_TOLERANCE = 0.03
@@ -26,7 +26,7 @@ COLOUR_FRAME = 128
 ignores the texture that recompression and resizing smooth away."""
 
 
-def describe_transform(alignment: Alignment, query: DecodedImage, reference: Reference) -> Transform:
+def describe_transform(alignment: Alignment, query: DecodedImage, reference: Original) -> Transform:
     corners = alignment.footprint(query.width, query.height)
     x0, y0 = np.clip(corners.min(axis=0), 0, [reference.width, reference.height])
     x1, y1 = np.clip(corners.max(axis=0), 0, [reference.width, reference.height])
@@ -46,7 +46,7 @@ def describe_transform(alignment: Alignment, query: DecodedImage, reference: Ref
 
 def global_edits(
     query: DecodedImage,
-    reference: Reference,
+    reference: Original,
     transform: Transform | None,
     colour: list[Edit],
     metadata_diff: list[MetadataChange],

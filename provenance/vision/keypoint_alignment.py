@@ -160,7 +160,8 @@ def _guided_pairs(
     distance = bits.sum(axis=1)
     close = distance <= GUIDED_MAX_BITS
     best: dict[int, tuple[int, int]] = {}
-    for q, r, d in zip(query_index[close].tolist(), reference_index[close].tolist(), distance[close].tolist()):
+    pairs = zip(query_index[close].tolist(), reference_index[close].tolist(), distance[close].tolist(), strict=True)
+    for q, r, d in pairs:
         if q not in best or d < best[q][1]:
             best[q] = (r, d)
     return query.points[list(best)], reference.points[[r for r, _ in best.values()]]
