@@ -45,6 +45,7 @@ def hash_candidates(library: LibraryView, variants: HashVariants) -> list[Candid
     reference_ids: list[int] = []
     for algorithm in SEARCHED:
         limit = algorithm.candidate_distance
+        assert limit is not None, "SEARCHED holds only signals that declare a candidate distance"
         for reference_id in library.hash_neighbours(algorithm.name, variants[algorithm.name], limit, CANDIDATE_LIMIT):
             if reference_id not in reference_ids:
                 reference_ids.append(reference_id)

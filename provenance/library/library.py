@@ -4,6 +4,7 @@ the decoded-original cache and ingest, each in its own module. It is also the
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 
 import numpy as np
@@ -68,7 +69,7 @@ class Library:
 
     def list(
         self, source: str | None = None, limit: int = 100, offset: int = 0, text: str | None = None
-    ) -> list[Reference]:
+    ) -> builtins.list[Reference]:
         return self.references.list(source, limit, offset, text)
 
     def count(self, source: str | None = None, text: str | None = None) -> int:
@@ -92,7 +93,9 @@ class Library:
         reference = self.find_by_sha256(sha256)
         return None if reference is None else as_original(reference)
 
-    def hash_neighbours(self, algorithm: str, codes: Sequence[bytes], max_distance: int, limit: int) -> list[int]:
+    def hash_neighbours(
+        self, algorithm: str, codes: Sequence[bytes], max_distance: int, limit: int
+    ) -> builtins.list[int]:
         return self.indexes.hash_neighbours(algorithm, codes, max_distance, limit)
 
     def hash_distance(self, algorithm: str, reference_id: int, codes: Sequence[bytes]) -> int:
@@ -101,7 +104,7 @@ class Library:
             raise NotFound(f"no {algorithm} code for reference {reference_id}")
         return distance
 
-    def feature_votes(self, descriptors: np.ndarray, limit: int, min_votes: int) -> list[tuple[int, int]]:
+    def feature_votes(self, descriptors: np.ndarray, limit: int, min_votes: int) -> builtins.list[tuple[int, int]]:
         return self.indexes.feature_votes(descriptors, limit, min_votes)
 
 

@@ -138,11 +138,14 @@ def _guided_refit(
     source, target = _guided_pairs(query, reference, matrix, GUIDED_RADIUS * threshold)
     if len(source) < MIN_INLIERS:
         return matrix, query_points
-    options = {"method": cv2.RANSAC, "ransacReprojThreshold": threshold, "maxIters": 2000, "confidence": 0.995}
-    refined, mask = cv2.estimateAffine2D(source, target, **options)
+    refined, mask = cv2.estimateAffine2D(
+        source, target, method=cv2.RANSAC, ransacReprojThreshold=threshold, maxIters=2000, confidence=0.995
+    )
     if refined is None or int(mask.sum()) < MIN_INLIERS:
         return matrix, query_points
-    similar, similar_mask = cv2.estimateAffinePartial2D(source, target, **options)
+    similar, similar_mask = cv2.estimateAffinePartial2D(
+        source, target, method=cv2.RANSAC, ransacReprojThreshold=threshold, maxIters=2000, confidence=0.995
+    )
     if similar is not None and similar_mask.sum() >= SIMILARITY_SHARE * mask.sum():
         refined, mask = similar, similar_mask
     return refined, source[mask.ravel() == 1]
