@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hashes import ALGORITHMS, SEARCHED, DecodedImage
-from provenance.check.library_view import LibraryView
+from provenance.check.library_view import IndexView
 
 HashVariants = dict[str, list[bytes]]
 CANDIDATE_LIMIT = 5
@@ -40,7 +40,7 @@ def is_close(candidate: Candidate) -> bool:
     )
 
 
-def hash_candidates(library: LibraryView, variants: HashVariants) -> list[Candidate]:
+def hash_candidates(library: IndexView, variants: HashVariants) -> list[Candidate]:
     """Originals whose hashes are near any rotation or mirror of the checked image, closest first."""
     reference_ids: list[int] = []
     for algorithm in SEARCHED:
@@ -58,7 +58,7 @@ def closest_first(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def feature_candidates(
-    library: LibraryView, variants: HashVariants, descriptors: np.ndarray, exclude: Collection[int]
+    library: IndexView, variants: HashVariants, descriptors: np.ndarray, exclude: Collection[int]
 ) -> list[Candidate]:
     """Originals most of the checked image's descriptors point at, most votes first."""
     votes = library.feature_votes(descriptors, FEATURE_CANDIDATE_LIMIT + len(exclude), MIN_VOTES)
@@ -74,7 +74,7 @@ def hash_variants(image: DecodedImage, framed: DecodedImage | None) -> HashVaria
     return {name: [code for p in pictures for code in a.compute_dihedral(p)] for name, a in ALGORITHMS.items()}
 
 
-def candidate(library: LibraryView, variants: HashVariants, reference_id: int) -> Candidate:
+def candidate(library: IndexView, variants: HashVariants, reference_id: int) -> Candidate:
     """One original with its distance to the checked image under every hash."""
     distances = {name: library.hash_distance(name, reference_id, codes) for name, codes in variants.items()}
     return Candidate(reference_id, distances)

@@ -29,20 +29,8 @@ class Original:
     metadata: ImageMetadata
 
 
-class LibraryView(Protocol):
-    """The library's read side for one check."""
-
-    def fingerprint(self, data: bytes, /) -> Fingerprints:
-        """Decode (within the library's limits) and compute every signal."""
-        ...
-
-    def count(self) -> int:
-        """How many originals the library holds."""
-        ...
-
-    def original(self, reference_id: int, /) -> Original: ...
-
-    def original_by_sha256(self, sha256: str, /) -> Original | None: ...
+class IndexView(Protocol):
+    """The library's indexes as candidate ranking reads them."""
 
     def hash_neighbours(self, algorithm: str, codes: Sequence[bytes], max_distance: int, limit: int, /) -> list[int]:
         """Originals within `max_distance` of any of the codes, closest first."""
@@ -55,6 +43,22 @@ class LibraryView(Protocol):
     def feature_votes(self, descriptors: np.ndarray, limit: int, min_votes: int, /) -> list[tuple[int, int]]:
         """(original id, votes) for the originals most descriptors point at, most votes first."""
         ...
+
+
+class LibraryView(IndexView, Protocol):
+    """The library's read side for one check: its indexes, and its originals."""
+
+    def fingerprint(self, data: bytes, /) -> Fingerprints:
+        """Decode (within the library's limits) and compute every signal."""
+        ...
+
+    def count(self) -> int:
+        """How many originals the library holds."""
+        ...
+
+    def original(self, reference_id: int, /) -> Original: ...
+
+    def original_by_sha256(self, sha256: str, /) -> Original | None: ...
 
     def keypoints(self, reference_id: int, /) -> Keypoints: ...
 

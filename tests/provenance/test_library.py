@@ -55,7 +55,9 @@ def test_external_id_defaults_to_the_file_stem_and_details_override(any_library:
 def test_an_external_id_is_unique_within_a_source(any_library: Library) -> None:
     any_library.ingest(DUNE.read_bytes(), "x.jpg", ReferenceDetails(external_id="ID-1", source="AP"))
     with pytest.raises(Conflict):
-        any_library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "y.jpg", ReferenceDetails(external_id="ID-1", source="AP"))
+        any_library.ingest(
+            (ORIGINALS / "Wood.jpg").read_bytes(), "y.jpg", ReferenceDetails(external_id="ID-1", source="AP")
+        )
     other_source = any_library.ingest(
         (ORIGINALS / "Wood.jpg").read_bytes(), "y.jpg", ReferenceDetails(external_id="ID-1", source="Reuters")
     )
