@@ -25,6 +25,9 @@ __all__ = ["IngestOutcome", "Library", "ReferenceDetails", "reference_json", "re
 
 
 class Library:
+    """Ingest, look-up and delete of originals, and the `LibraryView` of a check;
+    each job is delegated to the module that owns it."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.sessions = open_database(settings.resolved_database_url)
