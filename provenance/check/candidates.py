@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hashes import ALGORITHMS, SEARCHED, DecodedImage
-from provenance.library.library import Library
+from provenance.check.library_view import IndexView
 
 HashVariants = dict[str, list[bytes]]
 CANDIDATE_LIMIT = 5
@@ -27,8 +27,6 @@ MIN_VOTES = 12
 class Candidate:
     reference_id: int
     distances: dict[str, int]
-    votes: int
-    """Checked-image keypoints whose nearest library descriptor belongs to this reference."""
 
     @property
     def closeness(self) -> float:
@@ -42,25 +40,30 @@ def is_close(candidate: Candidate) -> bool:
     )
 
 
-def hash_candidates(library: Library, variants: HashVariants) -> list[Candidate]:
+def hash_candidates(library: IndexView, variants: HashVariants) -> list[Candidate]:
     """Originals whose hashes are near any rotation or mirror of the checked image, closest first."""
     reference_ids: list[int] = []
     for algorithm in SEARCHED:
         limit = algorithm.candidate_distance
-        for hit in library.index(algorithm.name).search(variants[algorithm.name], limit, CANDIDATE_LIMIT):
-            if hit.reference_id not in reference_ids:
-                reference_ids.append(hit.reference_id)
-    candidates = [_candidate(library, variants, rid, 0) for rid in reference_ids]
-    return sorted(candidates, key=lambda c: c.closeness)[:CANDIDATE_LIMIT]
+        assert limit is not None, "SEARCHED holds only signals that declare a candidate distance"
+        for reference_id in library.hash_neighbours(algorithm.name, variants[algorithm.name], limit, CANDIDATE_LIMIT):
+            if reference_id not in reference_ids:
+                reference_ids.append(reference_id)
+    return closest_first([candidate(library, variants, rid) for rid in reference_ids])[:CANDIDATE_LIMIT]
+
+
+def closest_first(candidates: list[Candidate]) -> list[Candidate]:
+    """Ranked by their closest hash; ties keep the order the indexes found them in."""
+    return sorted(candidates, key=lambda c: c.closeness)
 
 
 def feature_candidates(
-    library: Library, variants: HashVariants, descriptors: np.ndarray, exclude: Collection[int]
+    library: IndexView, variants: HashVariants, descriptors: np.ndarray, exclude: Collection[int]
 ) -> list[Candidate]:
     """Originals most of the checked image's descriptors point at, most votes first."""
-    votes = library.feature_index().vote(descriptors, FEATURE_CANDIDATE_LIMIT + len(exclude), MIN_VOTES)
-    fresh = [(rid, count) for rid, count in votes if rid not in exclude][:FEATURE_CANDIDATE_LIMIT]
-    return [_candidate(library, variants, rid, count) for rid, count in fresh]
+    votes = library.feature_votes(descriptors, FEATURE_CANDIDATE_LIMIT + len(exclude), MIN_VOTES)
+    fresh = [rid for rid, _ in votes if rid not in exclude][:FEATURE_CANDIDATE_LIMIT]
+    return [candidate(library, variants, rid) for rid in fresh]
 
 
 def hash_variants(image: DecodedImage, framed: DecodedImage | None) -> HashVariants:
@@ -71,6 +74,7 @@ def hash_variants(image: DecodedImage, framed: DecodedImage | None) -> HashVaria
     return {name: [code for p in pictures for code in a.compute_dihedral(p)] for name, a in ALGORITHMS.items()}
 
 
-def _candidate(library: Library, variants: HashVariants, reference_id: int, votes: int) -> Candidate:
-    distances = {name: library.index(name).distance(reference_id, codes) for name, codes in variants.items()}
-    return Candidate(reference_id, distances, votes)
+def candidate(library: IndexView, variants: HashVariants, reference_id: int) -> Candidate:
+    """One original with its distance to the checked image under every hash."""
+    distances = {name: library.hash_distance(name, reference_id, codes) for name, codes in variants.items()}
+    return Candidate(reference_id, distances)

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 
 from hashes import DecodedImage
+from provenance.check.library_view import Original
 from provenance.metadata import MetadataChange
 from provenance.report import Edit, Transform
-from provenance.store import Reference
 from provenance.vision.keypoint_alignment import Alignment, warp_reference
 
 SCALE_TOLERANCE = 0.03
@@ -26,11 +26,11 @@ COLOUR_FRAME = 128
 ignores the texture that recompression and resizing smooth away."""
 
 
-def describe_transform(alignment: Alignment, query: DecodedImage, reference: Reference) -> Transform:
+def describe_transform(alignment: Alignment, query: DecodedImage, original: Original) -> Transform:
     corners = alignment.footprint(query.width, query.height)
-    x0, y0 = np.clip(corners.min(axis=0), 0, [reference.width, reference.height])
-    x1, y1 = np.clip(corners.max(axis=0), 0, [reference.width, reference.height])
-    visible = (x1 - x0) * (y1 - y0) / (reference.width * reference.height)
+    x0, y0 = np.clip(corners.min(axis=0), 0, [original.width, original.height])
+    x1, y1 = np.clip(corners.max(axis=0), 0, [original.width, original.height])
+    visible = (x1 - x0) * (y1 - y0) / (original.width * original.height)
     return Transform(
         crop_box=[round(x0), round(y0), round(x1 - x0), round(y1 - y0)],
         visible_fraction=round(float(visible), 4),
@@ -46,13 +46,13 @@ def describe_transform(alignment: Alignment, query: DecodedImage, reference: Ref
 
 def global_edits(
     query: DecodedImage,
-    reference: Reference,
+    original: Original,
     transform: Transform | None,
     colour: list[Edit],
     metadata_diff: list[MetadataChange],
 ) -> list[Edit]:
     edits: list[Edit] = []
-    if query.format != reference.format:
+    if query.format != original.format:
         edits.append("format_changed")
     if query.is_lossy:
         edits.append("recompressed")
@@ -65,7 +65,7 @@ def global_edits(
             edits.append("mirrored")
         if abs(transform.rotation) > ROTATION_TOLERANCE_DEGREES:
             edits.append("rotated")
-    elif (query.width, query.height) != (reference.width, reference.height):
+    elif (query.width, query.height) != (original.width, original.height):
         edits.append("resized")
     edits.extend(colour)
     if any(change.change == "stripped" for change in metadata_diff):

@@ -61,9 +61,9 @@ def decide(identical: bool, matches: list[Match], library_size: int, had_candida
                 "shifts of parallax or movement that no edit of the original produces (another moment or viewpoint).",
             ],
         )
-    borrowed = [r for r in best.regions if r.explained_by]
+    borrowed = [r.explained_by for r in best.regions if r.explained_by]
     if borrowed:
-        others = sorted({f"{r.explained_by.external_id} ({r.explained_by.source})" for r in borrowed})
+        others = sorted({f"{link.external_id} ({link.source})" for link in borrowed})
         return Decision(
             "composite",
             round(0.6 + 0.3 * strength, 2),

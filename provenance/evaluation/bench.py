@@ -49,11 +49,12 @@ def run_bench(files: list[str], library_size: int = 0) -> list[Timing]:
     with tempfile.TemporaryDirectory() as home:
         library = Library(Settings(home=Path(home)))
         try:
-            timings.append(_timed("ingest", list(zip(originals, files)), lambda item: library.ingest(item[0], item[1])))
+            pairs = list(zip(originals, files, strict=True))
+            timings.append(_timed("ingest", pairs, lambda item: library.ingest(item[0], item[1])))
             for number in range(max(0, library_size - len(files))):
                 library.ingest(_filler(number), f"filler-{number}.jpg")
-            library.index("pdq")
-            library.feature_index()
+            library.indexes.hashes("pdq")
+            library.indexes.features()
             check = lambda data: check_bytes(library, data, "bench")  # noqa: E731
             timings.append(_timed("check original", originals, check))
             timings.append(_timed("check full-size q85 re-encode", [_reencoded(d, 1.0, 85) for d in originals], check))

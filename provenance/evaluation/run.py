@@ -125,7 +125,7 @@ def run_eval(
             planned = list(_plan(in_library, donors, names, rng))
             for done, make in enumerate(planned, start=1):
                 variant = make()
-                result.outcomes.append(_score(library, variant))
+                result.outcomes.append(score(library, variant))
                 result.forensics.add(variant)
                 if out_dir is not None:
                     _save(out_dir, variant, result.outcomes[-1])
@@ -150,7 +150,7 @@ def _plan(
     for donor in donors:
         seed = int(rng.integers(1 << 31))
         for kind in DISTRACTOR_EDITS:
-            yield lambda donor=donor, seed=seed, kind=kind: _distractor(donor, seed, kind)
+            yield lambda donor=donor, seed=seed, kind=kind: distractor(donor, seed, kind)
 
 
 def _variant_specs(original_id: str, partner_id: str) -> list[tuple]:
@@ -257,7 +257,7 @@ def _social_media_copy(path: str) -> Image.Image:
         return v.social_media_size(image)
 
 
-def _distractor(path: str, seed: int, kind: str) -> v.Variant:
+def distractor(path: str, seed: int, kind: str) -> v.Variant:
     """A photograph not in the library, edited as copies of library photographs are:
     the look-ups that find those (features, framing, pixels) must not find anything here."""
     rng = np.random.default_rng(seed + zlib.crc32(kind.encode()))
@@ -273,7 +273,8 @@ def _distractor(path: str, seed: int, kind: str) -> v.Variant:
     return v.Variant("distractor", name, "", (), "unknown", None, v.encode(picture, quality=80))
 
 
-def _score(library: Library, variant: v.Variant) -> Outcome:
+def score(library: Library, variant: v.Variant) -> Outcome:
+    """One variant checked as `provenance check` would, and scored against its ground truth."""
     start = time.perf_counter()
     report = check_bytes(library, variant.data, f"{variant.group}/{variant.name}")
     elapsed = (time.perf_counter() - start) * 1000

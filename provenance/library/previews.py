@@ -7,7 +7,6 @@ import io
 
 from PIL import Image
 
-from provenance.errors import NotFound
 from provenance.library.library import Library
 from provenance.store import Reference
 
@@ -17,8 +16,6 @@ THUMBNAIL_SIZE = 480
 def thumbnail(library: Library, reference: Reference) -> bytes:
     """A JPEG whose long side is at most THUMBNAIL_SIZE pixels."""
     decoded = library.working_copy(reference)
-    if decoded is None:
-        raise NotFound(f"reference {reference.id} keeps only fingerprints, no pixels")
     image = Image.fromarray(decoded.pixels)
     image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS)
     out = io.BytesIO()

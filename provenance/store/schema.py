@@ -29,8 +29,6 @@ class Reference(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     byte_size: Mapped[int] = mapped_column(Integer)
-    has_pixels: Mapped[bool] = mapped_column(default=True)
-    """False when only fingerprints were kept (the agency keeps the pixels)."""
     image_metadata: Mapped[dict] = mapped_column("metadata", JSON)
     ingested_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=lambda: datetime.now(UTC)

@@ -4,11 +4,14 @@ labelled panels and the sheet they sit on also serve the forensic indicators' pi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
 from hashes import DecodedImage
-from provenance.report import Region
+from provenance.vision.framing import Box
 from provenance.vision.localisation import Difference
 
 PANEL_HEIGHT = 480
@@ -18,14 +21,22 @@ _CHANGED = (230, 40, 40)
 _ATTRIBUTED = (40, 120, 230)
 
 
-def render_evidence(query: DecodedImage, difference: Difference, regions: list[Region]) -> bytes:
-    """A PNG of three panels side by side, each labelled."""
+class Outline(NamedTuple):
+    """A region to outline, in the checked image's pixels; `attributed` when another
+    original explains its content (drawn in another colour than a changed region)."""
+
+    box: Box
+    attributed: bool
+
+
+def render_evidence(query: DecodedImage, difference: Difference, outlines: Sequence[Outline]) -> bytes:
+    """A PNG of three panels side by side, each labelled; outlines are drawn in order."""
     copy = query.pixels.copy()
     original = difference.warped.copy()
     original[~difference.compared] = 40
-    for region in regions:
-        colour = _ATTRIBUTED if region.explained_by else _CHANGED
-        x, y, w, h = (round(v * query.scale) for v in region.bbox)
+    for outline in outlines:
+        colour = _ATTRIBUTED if outline.attributed else _CHANGED
+        x, y, w, h = (round(v * query.scale) for v in outline.box)
         thickness = max(2, round(max(copy.shape[:2]) / 300))
         cv2.rectangle(copy, (x, y), (x + w, y + h), colour, thickness)
         cv2.rectangle(original, (x, y), (x + w, y + h), colour, thickness)

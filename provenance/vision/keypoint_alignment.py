@@ -138,11 +138,14 @@ def _guided_refit(
     source, target = _guided_pairs(query, reference, matrix, GUIDED_RADIUS * threshold)
     if len(source) < MIN_INLIERS:
         return matrix, query_points
-    options = {"method": cv2.RANSAC, "ransacReprojThreshold": threshold, "maxIters": 2000, "confidence": 0.995}
-    refined, mask = cv2.estimateAffine2D(source, target, **options)
+    refined, mask = cv2.estimateAffine2D(
+        source, target, method=cv2.RANSAC, ransacReprojThreshold=threshold, maxIters=2000, confidence=0.995
+    )
     if refined is None or int(mask.sum()) < MIN_INLIERS:
         return matrix, query_points
-    similar, similar_mask = cv2.estimateAffinePartial2D(source, target, **options)
+    similar, similar_mask = cv2.estimateAffinePartial2D(
+        source, target, method=cv2.RANSAC, ransacReprojThreshold=threshold, maxIters=2000, confidence=0.995
+    )
     if similar is not None and similar_mask.sum() >= SIMILARITY_SHARE * mask.sum():
         refined, mask = similar, similar_mask
     return refined, source[mask.ravel() == 1]
@@ -160,7 +163,8 @@ def _guided_pairs(
     distance = bits.sum(axis=1)
     close = distance <= GUIDED_MAX_BITS
     best: dict[int, tuple[int, int]] = {}
-    for q, r, d in zip(query_index[close].tolist(), reference_index[close].tolist(), distance[close].tolist()):
+    pairs = zip(query_index[close].tolist(), reference_index[close].tolist(), distance[close].tolist(), strict=True)
+    for q, r, d in pairs:
         if q not in best or d < best[q][1]:
             best[q] = (r, d)
     return query.points[list(best)], reference.points[[r for r, _ in best.values()]]

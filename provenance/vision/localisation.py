@@ -159,7 +159,7 @@ def _colour_box_medians(
     keys, rows, targets = keys[order], rows[order], targets[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     ends = np.r_[starts[1:], len(keys)]
-    chosen = [(start, end) for start, end in zip(starts, ends) if end - start >= MIN_BOX_PIXELS]
+    chosen = [(start, end) for start, end in zip(starts, ends, strict=True) if end - start >= MIN_BOX_PIXELS]
     box_rows = np.array([rows[start:end].mean(axis=0) for start, end in chosen])
     box_targets = np.array([np.median(targets[start:end], axis=0) for start, end in chosen])
     weights = np.sqrt([end - start for start, end in chosen])
@@ -206,7 +206,7 @@ def _grow(seeds: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     """Hysteresis: the connected parts of `allowed` that hold a seed. A pasted patch
     that resembles what it covers differs strongly only here and there, but faintly
     all over; noise differs faintly too, but never strongly over an area."""
-    count, labels = cv2.connectedComponents(allowed.astype(np.uint8), connectivity=8)
+    _, labels = cv2.connectedComponents(allowed.astype(np.uint8), connectivity=8)
     seeded = np.unique(labels[seeds & allowed])
     return np.isin(labels, seeded[seeded > 0])
 
@@ -221,7 +221,7 @@ def _added_frame(candidates: np.ndarray, compared: np.ndarray, pixels: np.ndarra
     spread = np.sqrt(np.maximum(cv2.blur(grey * grey, (5, 5)) - mean * mean, 0))
     flat = candidates & (spread < FLAT_LEVELS)
     edge = cv2.dilate((~compared).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    count, labels = cv2.connectedComponents(flat.astype(np.uint8), connectivity=8)
+    _, labels = cv2.connectedComponents(flat.astype(np.uint8), connectivity=8)
     touching = np.unique(labels[edge & flat])
     frame = np.isin(labels, touching[touching > 0]).astype(np.uint8)
     return (cv2.dilate(frame, np.ones((2 * side + 1,) * 2, np.uint8)) > 0) & candidates

@@ -116,14 +116,17 @@ def refine(query: DecodedImage, reference: DecodedImage, alignment: Alignment) -
 def _pyramid_fit(template: np.ndarray, copy: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
     """ECC from the identity, coarse to fine (REFINE_LEVELS): the correlation reached and
     the correction, in the full frame's pixels."""
-    correction, previous, correlation = np.eye(2, 3, dtype=np.float32), 1.0, 0.0
+    correction: np.ndarray = np.eye(2, 3, dtype=np.float32)
+    previous, correlation = 1.0, 0.0
     for shrink, iterations in REFINE_LEVELS:
         size = (max(1, round(template.shape[1] / shrink)), max(1, round(template.shape[0] / shrink)))
-        pictures = [cv2.resize(picture, size, interpolation=cv2.INTER_AREA) for picture in (template, copy)]
+        small_template, small_copy = (cv2.resize(p, size, interpolation=cv2.INTER_AREA) for p in (template, copy))
         level_mask = cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST)
         start = _rescaled(correction, 1 / previous, 1 / shrink, 1 / previous, 1 / shrink).astype(np.float32)
         criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, iterations, 1e-4)
-        correlation, correction = cv2.findTransformECC(*pictures, start, cv2.MOTION_AFFINE, criteria, level_mask, 5)
+        correlation, correction = cv2.findTransformECC(
+            small_template, small_copy, start, cv2.MOTION_AFFINE, criteria, level_mask, 5
+        )
         previous = shrink
     return correlation, correction
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 from PIL import Image, ImageEnhance, ImageOps
@@ -12,12 +10,7 @@ from provenance.check.pipeline import check_bytes, check_file
 from provenance.library.library import Library
 from provenance.report import CheckReport, ErrorReport
 from tests.conftest import COPIES, MALFORMED, ORIGINALS
-
-
-def _encode(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
+from tests.images import encode
 
 
 def _original(name: str) -> Image.Image:
@@ -51,14 +44,14 @@ def test_half_size_q40_copy_is_a_copy_of_its_original(sample_library: Library) -
 @pytest.mark.parametrize(
     ("make", "expected", "absent"),
     [
-        (lambda im: _encode(im, "PNG"), {"format_changed"}, {"recompressed", "resized"}),
-        (lambda im: _encode(im, "WEBP", quality=70), {"format_changed", "recompressed"}, {"resized"}),
-        (lambda im: _encode(im.resize((320, 320 * im.height // im.width))), {"resized"}, {"color_adjusted"}),
-        (lambda im: _encode(ImageOps.mirror(im), quality=80), {"mirrored"}, {"rotated"}),
-        (lambda im: _encode(im.rotate(-90, expand=True), quality=80), {"rotated"}, {"mirrored"}),
-        (lambda im: _encode(ImageEnhance.Brightness(im).enhance(1.25), quality=85), {"color_adjusted"}, {"resized"}),
-        (lambda im: _encode(ImageEnhance.Contrast(im).enhance(1.3), quality=85), {"color_adjusted"}, {"resized"}),
-        (lambda im: _encode(ImageOps.grayscale(im), quality=85), {"greyscale"}, {"resized"}),
+        (lambda im: encode(im, "PNG"), {"format_changed"}, {"recompressed", "resized"}),
+        (lambda im: encode(im, "WEBP", quality=70), {"format_changed", "recompressed"}, {"resized"}),
+        (lambda im: encode(im.resize((320, 320 * im.height // im.width))), {"resized"}, {"color_adjusted"}),
+        (lambda im: encode(ImageOps.mirror(im), quality=80), {"mirrored"}, {"rotated"}),
+        (lambda im: encode(im.rotate(-90, expand=True), quality=80), {"rotated"}, {"mirrored"}),
+        (lambda im: encode(ImageEnhance.Brightness(im).enhance(1.25), quality=85), {"color_adjusted"}, {"resized"}),
+        (lambda im: encode(ImageEnhance.Contrast(im).enhance(1.3), quality=85), {"color_adjusted"}, {"resized"}),
+        (lambda im: encode(ImageOps.grayscale(im), quality=85), {"greyscale"}, {"resized"}),
     ],
     ids=["png", "webp", "thumbnail-320", "mirror", "rotate-90", "brighter", "more-contrast", "greyscale"],
 )
@@ -72,18 +65,18 @@ def test_benign_edits_are_copies_with_the_right_edits(sample_library: Library, m
 
 
 def test_rotation_is_reported_clockwise_and_mirror_as_a_flag(sample_library: Library) -> None:
-    clockwise = _check(sample_library, _encode(_original("Wood.jpg").rotate(-90, expand=True), quality=90))
+    clockwise = _check(sample_library, encode(_original("Wood.jpg").rotate(-90, expand=True), quality=90))
     assert clockwise.matches[0].transform.rotation == pytest.approx(90, abs=1)
-    anticlockwise = _check(sample_library, _encode(_original("Wood.jpg").rotate(90, expand=True), quality=90))
+    anticlockwise = _check(sample_library, encode(_original("Wood.jpg").rotate(90, expand=True), quality=90))
     assert anticlockwise.matches[0].transform.rotation == pytest.approx(-90, abs=1)
-    mirrored = _check(sample_library, _encode(ImageOps.mirror(_original("Wood.jpg")), quality=90))
+    mirrored = _check(sample_library, encode(ImageOps.mirror(_original("Wood.jpg")), quality=90))
     assert mirrored.matches[0].transform.mirrored
 
 
 def test_crop_box_locates_the_copy_in_the_original(sample_library: Library) -> None:
     original = _original("LadyBird.jpg")
     box = (100, 50, 100 + original.width * 3 // 4, 50 + original.height * 3 // 4)
-    report = _check(sample_library, _encode(original.crop(box), quality=90))
+    report = _check(sample_library, encode(original.crop(box), quality=90))
     transform = report.matches[0].transform
     assert report.verdict == "copy" and "cropped" in report.matches[0].edits
     x, y, w, h = transform.crop_box

@@ -19,7 +19,7 @@ def _box(image: Image.Image) -> tuple[int, int, int, int] | None:
 
 
 def _near(found: tuple[int, ...] | None, expected: tuple[int, ...], tolerance: int = 4) -> bool:
-    return found is not None and all(abs(a - b) <= tolerance for a, b in zip(found, expected))
+    return found is not None and all(abs(a - b) <= tolerance for a, b in zip(found, expected, strict=True))
 
 
 def test_borders_are_cut_away() -> None:

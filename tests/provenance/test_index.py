@@ -37,7 +37,7 @@ def test_add_and_add_many() -> None:
 
 def test_search_is_sorted_by_distance() -> None:
     hits = _index().search([_code()], max_distance=16, limit=10)
-    assert hits == [Hit(1, 0, 0), Hit(2, 3, 0), Hit(3, 8, 0)]
+    assert hits == [Hit(1, 0), Hit(2, 3), Hit(3, 8)]
 
 
 def test_search_respects_max_distance_inclusively() -> None:
@@ -51,13 +51,13 @@ def test_search_respects_limit() -> None:
     assert _index().search([_code()], max_distance=16, limit=0) == []
 
 
-def test_search_keeps_the_closest_variant_per_reference() -> None:
+def test_search_keeps_the_closest_query_code_per_reference() -> None:
     index = HammingIndex(bits=16)
     index.add(1, _code(0, 1, 2, 3))
     index.add(2, _code(*range(8, 16)))
     queries = [_code(), _code(*range(8, 15)), _code(*range(6))]
     hits = index.search(queries, max_distance=16, limit=10)
-    assert hits == [Hit(reference_id=2, distance=1, variant=1), Hit(reference_id=1, distance=2, variant=2)]
+    assert hits == [Hit(reference_id=2, distance=1), Hit(reference_id=1, distance=2)]
 
 
 def test_distance_is_the_closest_of_the_queries() -> None:
@@ -81,4 +81,4 @@ def test_256_bit_codes() -> None:
     index = HammingIndex(bits=256)
     index.add_many([1, 2], [bytes(32), b"\xff" * 32])
     hits = index.search([b"\xff" * 31 + b"\x00"], max_distance=256, limit=10)
-    assert hits == [Hit(2, 8, 0), Hit(1, 248, 0)]
+    assert hits == [Hit(2, 8), Hit(1, 248)]

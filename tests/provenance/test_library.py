@@ -55,7 +55,9 @@ def test_external_id_defaults_to_the_file_stem_and_details_override(any_library:
 def test_an_external_id_is_unique_within_a_source(any_library: Library) -> None:
     any_library.ingest(DUNE.read_bytes(), "x.jpg", ReferenceDetails(external_id="ID-1", source="AP"))
     with pytest.raises(Conflict):
-        any_library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "y.jpg", ReferenceDetails(external_id="ID-1", source="AP"))
+        any_library.ingest(
+            (ORIGINALS / "Wood.jpg").read_bytes(), "y.jpg", ReferenceDetails(external_id="ID-1", source="AP")
+        )
     other_source = any_library.ingest(
         (ORIGINALS / "Wood.jpg").read_bytes(), "y.jpg", ReferenceDetails(external_id="ID-1", source="Reuters")
     )
@@ -82,12 +84,12 @@ def test_list_filters_by_source_and_pages(any_library: Library) -> None:
 
 def test_delete_removes_the_reference_its_fingerprints_and_working_copy(any_library: Library) -> None:
     reference = any_library.ingest(DUNE.read_bytes(), str(DUNE)).reference
-    assert any_library.index("pdq").distance(reference.id, [b"\0" * 32]) is not None
+    assert any_library.indexes.hash_distance("pdq", reference.id, [b"\0" * 32]) is not None
     blob = any_library.blobs.path(reference.sha256)
     assert blob.exists()
     any_library.delete(reference.id)
     assert not blob.exists()
-    assert any_library.index("pdq").distance(reference.id, [b"\0" * 32]) is None
+    assert any_library.indexes.hash_distance("pdq", reference.id, [b"\0" * 32]) is None
     with pytest.raises(NotFound):
         any_library.get(reference.id)
     with pytest.raises(NotFound):
@@ -96,9 +98,9 @@ def test_delete_removes_the_reference_its_fingerprints_and_working_copy(any_libr
 
 def test_indexes_follow_ingests_made_after_they_were_loaded(any_library: Library) -> None:
     any_library.ingest(DUNE.read_bytes(), str(DUNE))
-    assert len(any_library.index("phash")) == 1
+    assert len(any_library.indexes.hashes("phash")) == 1
     any_library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg")
-    assert len(any_library.index("phash")) == 2
+    assert len(any_library.indexes.hashes("phash")) == 2
 
 
 def test_sqlite_runs_in_wal_mode(library: Library, settings: Settings) -> None:

@@ -17,7 +17,12 @@ from tests.conftest import COPIES, FIXTURES, ORIGINALS
 
 DONOR = COPIES / "storm_not_in_library.jpg"
 ALIGNMENT = FIXTURES / "alignment"
-SAMPLE_IDS = {"Dune.jpg": "DEMO-0001", "Elephants.jpg": "DEMO-0002", "LadyBird.jpg": "DEMO-0003", "Wood.jpg": "DEMO-0004"}
+SAMPLE_IDS = {
+    "Dune.jpg": "DEMO-0001",
+    "Elephants.jpg": "DEMO-0002",
+    "LadyBird.jpg": "DEMO-0003",
+    "Wood.jpg": "DEMO-0004",
+}
 
 
 def _original(name: str) -> Image.Image:
@@ -33,7 +38,7 @@ def _check(library: Library, image: Image.Image, **options) -> CheckReport:
 def _found(region: list[int], box: tuple[int, ...]) -> float:
     """IoU, or, for a region that lies inside the edited box (an inpainted patch that
     differs only in part), the share of the region inside it."""
-    x, y, w, h = region
+    w, h = region[2:]
     inside = iou(region, box) * (w * h + box[2] * box[3]) / (1 + iou(region, box)) / (w * h)
     return max(iou(region, box), inside if inside >= 0.9 else 0.0)
 
@@ -60,7 +65,8 @@ def test_a_local_edit_is_altered_and_outlined(sample_library: Library, make, nam
 
 
 def test_a_local_edit_survives_resize_and_recompression(sample_library: Library) -> None:
-    edited, box = v.paste_from(_original("LadyBird.jpg"), Image.open(DONOR).convert("RGB"), np.random.default_rng(3), soft=False)
+    donor = Image.open(DONOR).convert("RGB")
+    edited, box = v.paste_from(_original("LadyBird.jpg"), donor, np.random.default_rng(3), soft=False)
     report = _check(sample_library, v.resized(edited, 0.6), quality=60)
     assert report.verdict == "altered"
     scaled = tuple(round(c * 0.6) for c in box)
@@ -90,11 +96,14 @@ def test_region_is_also_given_in_the_originals_pixels(sample_library: Library) -
 @pytest.mark.parametrize("name", ["Dune.jpg", "LadyBird.jpg"])
 def test_benign_edits_are_not_called_altered(sample_library: Library, make, name: str) -> None:
     report = _check(sample_library, make(_original(name), np.random.default_rng(5)))
-    assert report.verdict == "copy", (report.reasons, [r.bbox for r in report.matches[0].regions] if report.matches else None)
+    regions = [r.bbox for r in report.matches[0].regions] if report.matches else None
+    assert report.verdict == "copy", (report.reasons, regions)
 
 
 @pytest.mark.parametrize(
-    ("base", "part"), [("Dune.jpg", "LadyBird.jpg"), ("LadyBird.jpg", "Elephants.jpg")], ids=["dune+ladybird", "ladybird+elephants"]
+    ("base", "part"),
+    [("Dune.jpg", "LadyBird.jpg"), ("LadyBird.jpg", "Elephants.jpg")],
+    ids=["dune+ladybird", "ladybird+elephants"],
 )
 def test_two_originals_make_a_composite(sample_library: Library, base: str, part: str) -> None:
     edited, box = v.composite(_original(base), _original(part), np.random.default_rng(2))

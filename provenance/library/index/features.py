@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
-_LSH = {"algorithm": 6, "table_number": 8, "key_size": 20, "multi_probe_level": 1}
+_LSH: dict[str, bool | int | float | str] = {"algorithm": 6, "table_number": 8, "key_size": 20, "multi_probe_level": 1}
 _CHUNK = 100_000
 """OpenCV's matcher keeps at most 2**18 rows per added array."""
 MAX_DESCRIPTOR_DISTANCE = 64

@@ -18,8 +18,6 @@ import numpy as np
 class Hit:
     reference_id: int
     distance: int
-    variant: int
-    """Index of the query code that came closest (a position in `hashes.DIHEDRAL`)."""
 
 
 class HammingIndex:
@@ -58,8 +56,7 @@ class HammingIndex:
             return []
         query = np.frombuffer(b"".join(queries), dtype=np.uint8).reshape(len(queries), 1, self.bits // 8)
         distances = np.bitwise_count(query ^ self._codes[None, :, :]).sum(axis=2, dtype=np.int32)
-        best_variant = distances.argmin(axis=0)
-        best = distances[best_variant, np.arange(len(self))]
+        best = distances.min(axis=0)
         order = np.argsort(best, kind="stable")
         order = order[best[order] <= max_distance][:limit]
-        return [Hit(int(self._ids[i]), int(best[i]), int(best_variant[i])) for i in order]
+        return [Hit(int(self._ids[i]), int(best[i])) for i in order]
