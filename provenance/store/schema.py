@@ -29,6 +29,10 @@ class Reference(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     byte_size: Mapped[int] = mapped_column(Integer)
+    has_pixels: Mapped[bool] = mapped_column(default=True)
+    """Always true for now (every original keeps its pixels). Kept in the schema because
+    libraries made before hold it as NOT NULL without a database default, so rows
+    written without it would be refused; the first Alembic migration decides its fate."""
     image_metadata: Mapped[dict] = mapped_column("metadata", JSON)
     ingested_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=lambda: datetime.now(UTC)
