@@ -75,11 +75,11 @@ class UploadGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH") and scope["path"].startswith("/v1/"):
-            services = scope["app"].state.services
+            state = scope["app"].state
             token = _bearer_token(dict(scope["headers"]).get(b"authorization", b""))
-            if services.require_auth:
+            if state.require_auth:
                 try:
-                    await run_in_threadpool(authenticate, services, token)
+                    await run_in_threadpool(authenticate, state.services, token)
                 except ApiError as error:
                     await _send_error(send, error, [(b"www-authenticate", b"Bearer")])
                     return
