@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import COPIES, MALFORMED, ORIGINALS
 
+pytestmark = pytest.mark.slow  # every test here runs the installed command in a subprocess
+
 PROVENANCE = [sys.executable, "-m", "cli"]
 
 
@@ -59,7 +61,8 @@ def test_ingest_reports_bad_files_skips_them_and_goes_on(tmp_path: Path) -> None
 
 
 def test_external_id_option_and_source(tmp_path: Path) -> None:
-    result = run(tmp_path / "home", "ingest", "--json", "--source", "AFP", "--external-id", "AFP_123", str(ORIGINALS / "Wood.jpg"))
+    wood = str(ORIGINALS / "Wood.jpg")
+    result = run(tmp_path / "home", "ingest", "--json", "--source", "AFP", "--external-id", "AFP_123", wood)
     reference = json_lines(result.stdout)[0]["reference"]
     assert (reference["external_id"], reference["source"]) == ("AFP_123", "AFP")
     refused = run(tmp_path / "home", "ingest", "--external-id", "X", str(ORIGINALS))
