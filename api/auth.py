@@ -10,8 +10,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiError
+from api.state import keys_required, services
 from provenance.store import ApiKey
-from service.batches import BatchRunner
 from service.keys import Scope, grants
 from service.startup import Services
 
@@ -23,14 +23,6 @@ class Caller:
     key_id: int | None
     """None in demo mode (started with `--no-auth`)."""
     name: str
-
-
-def services(request: Request) -> Services:
-    return request.app.state.services
-
-
-def batches(request: Request) -> BatchRunner:
-    return request.app.state.batches
 
 
 def authenticate(state: Services, token: str | None) -> ApiKey:
@@ -48,7 +40,7 @@ def require(scope: Scope) -> Callable[..., Caller]:
     def check_key(
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
     ) -> Caller:
-        if not request.app.state.require_auth:
+        if not keys_required(request.app.state):
             return Caller(None, "demo")
         key = authenticate(services(request), credentials.credentials if credentials else None)
         if not grants(key.scopes, scope):

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import authenticate
 from api.errors import ApiError
+from api.state import keys_required
 
 _NO_PAGE_POLICY = ("/docs", "/redoc", "/static-offline-docs")
 """Swagger UI and ReDoc run inline scripts; our own pages do not."""
@@ -77,7 +78,7 @@ class UploadGate:
         if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH") and scope["path"].startswith("/v1/"):
             state = scope["app"].state
             token = _bearer_token(dict(scope["headers"]).get(b"authorization", b""))
-            if state.require_auth:
+            if keys_required(state):
                 try:
                     await run_in_threadpool(authenticate, state.services, token)
                 except ApiError as error:

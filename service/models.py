@@ -35,9 +35,15 @@ class Submission(Claims):
         return Claims.model_validate(self.model_dump(exclude={"note"}))
 
 
-for _name, _limit in SUBMISSION_LIMITS.items():
-    Submission.model_fields[_name].metadata.append(MaxLen(_limit))
-Submission.model_rebuild(force=True)
+def _cap_claim_lengths() -> None:
+    """`Claims` declares the claim fields once; a submission, which is stored, caps their
+    length on top. (Pydantic gives a subclass copies of the inherited fields: `Claims` is unchanged.)"""
+    for name, limit in SUBMISSION_LIMITS.items():
+        Submission.model_fields[name].metadata.append(MaxLen(limit))
+    Submission.model_rebuild(force=True)
+
+
+_cap_claim_lengths()
 
 
 def submission_from(values: dict[str, object]) -> Submission:

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
-from api.auth import Caller, batches, require
+from api.auth import Caller, require
 from api.schemas import ERRORS, BatchOut
+from api.state import batches
 from api.uploads import multipart_only
 from service.models import batch_out
 

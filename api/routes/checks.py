@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 
-from api.auth import Caller, require, services
+from api.auth import Caller, require
 from api.forms import form_fields
 from api.schemas import ERRORS, CheckErrorOut, CheckOut
+from api.state import services
 from api.uploads import multipart_only, read_upload
 from service.checks import clean_filename
 from service.models import Submission, check_out, submission_from

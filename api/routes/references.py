@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 
-from api.auth import Caller, require, services
+from api.auth import Caller, require
 from api.schemas import ERRORS, ReferenceOut, ReferencePage
+from api.state import services
 from api.uploads import multipart_only, read_upload
 from provenance.library.library import ReferenceDetails
 from provenance.library.previews import thumbnail
