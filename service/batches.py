@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 
 class BatchRunner:
+    """Spools, records and runs batches. Made by the API's lifespan (`Services.start_batches`);
+    a command of the CLI never makes one, so it never has the worker thread."""
+
     def __init__(
         self,
         settings: Settings,
