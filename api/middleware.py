@@ -10,8 +10,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import authenticate
-from api.errors import ApiError
+from api.errors import ApiError, ErrorBody
 from api.state import keys_required
+from provenance.report import ErrorInfo
 
 _NO_PAGE_POLICY = ("/docs", "/redoc", "/static-offline-docs")
 """Swagger UI and ReDoc run inline scripts; our own pages do not."""
@@ -59,7 +60,7 @@ class BodyLimit:
 
 async def _send_error(send: Send, error: ApiError, headers: list[tuple[bytes, bytes]] | None = None) -> None:
     """An error answered before the app runs; the body is left unread, so the connection is closed."""
-    body = json.dumps({"error": {"code": error.code, "message": error.detail}}).encode()
+    body = json.dumps(ErrorBody(error=ErrorInfo(code=error.code, message=error.detail)).model_dump()).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                (b"connection", b"close"), *(headers or [])]
     await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
