@@ -12,9 +12,10 @@ from fastapi_offline import FastAPIOffline
 from api import errors
 from api.middleware import BodyLimit, SecurityHeaders, UploadGate
 from api.routes import batches, checks, health, pages, references
+from api.routes.checks import evidence_url
 from provenance import __version__
 from provenance.config import Settings
-from service.services import Services
+from service.startup import open_services
 
 DESCRIPTION = """Find the agency original of a photograph, say how a copy differs, show the evidence.
 
@@ -30,10 +31,12 @@ def create_app(settings: Settings | None = None, require_auth: bool = True, call
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = Services.open(settings, require_auth, callback_backoff)
+        app.state.services = open_services(settings)
+        app.state.batches = app.state.services.start_batches(evidence_url, callback_backoff)
         try:
             yield
         finally:
+            app.state.batches.close()
             app.state.services.close()
 
     app = FastAPIOffline(
@@ -43,6 +46,7 @@ def create_app(settings: Settings | None = None, require_auth: bool = True, call
         lifespan=lifespan,
         form_limits={"max_files": settings.max_batch_files, "max_fields": 50},
     )
+    app.state.require_auth = require_auth
     errors.install(app)
     for module in (health, checks, references, batches, pages):
         app.include_router(module.router)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiError
+from api.state import keys_required, services
 from provenance.store import ApiKey
 from service.keys import Scope, grants
-from service.services import Services
+from service.startup import Services
 
 bearer = HTTPBearer(auto_error=False, description="An API key made with `provenance keys create`.")
 
@@ -21,10 +23,6 @@ class Caller:
     key_id: int | None
     """None in demo mode (started with `--no-auth`)."""
     name: str
-
-
-def services(request: Request) -> Services:
-    return request.app.state.services
 
 
 def authenticate(state: Services, token: str | None) -> ApiKey:
@@ -40,12 +38,11 @@ def authenticate(state: Services, token: str | None) -> ApiKey:
 
 def require(scope: Scope) -> Callable[..., Caller]:
     def check_key(
-        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
     ) -> Caller:
-        state = services(request)
-        if not state.require_auth:
+        if not keys_required(request.app.state):
             return Caller(None, "demo")
-        key = authenticate(state, credentials.credentials if credentials else None)
+        key = authenticate(services(request), credentials.credentials if credentials else None)
         if not grants(key.scopes, scope):
             raise ApiError(403, "forbidden", f"this key lacks the '{scope}' scope")
         return Caller(key.id, key.name)

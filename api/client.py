@@ -18,7 +18,7 @@ from provenance.claims import Claims
 from provenance.errors import ProvenanceError
 from provenance.library.library import ReferenceDetails
 from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
-from service.checks import Submission
+from service.models import Submission
 
 INPUT_STATUSES = {400, 413, 415, 422}
 """Answers that mean "this file", not "this server" or "this key"."""
@@ -36,7 +36,11 @@ class RemoteError(ProvenanceError):
 
 class Client:
     def __init__(
-        self, base_url: str, api_key: str | None = None, timeout: float = 300.0, transport: httpx.BaseTransport | None = None
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        timeout: float = 300.0,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport)
@@ -63,7 +67,8 @@ class Client:
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            return ErrorReport(input=InputInfo(path=path), error=ErrorInfo(code="unreadable", message=exc.strerror or str(exc)))
+            unreadable = ErrorInfo(code="unreadable", message=exc.strerror or str(exc))
+            return ErrorReport(input=InputInfo(path=path), error=unreadable)
         try:
             submission = Submission(**claims.model_dump()) if claims else None
             found = self.check(data, Path(path).name, submission)
@@ -92,7 +97,8 @@ class Client:
         return response.json(), response.status_code == 201
 
     def references(self, source: str | None = None, q: str | None = None, limit: int = 50, offset: int = 0) -> dict:
-        params = {k: v for k, v in {"source": source, "q": q, "limit": limit, "offset": offset}.items() if v is not None}
+        asked = {"source": source, "q": q, "limit": limit, "offset": offset}
+        params = {k: v for k, v in asked.items() if v is not None}
         return self._json("GET", "/v1/references", params=params)
 
     def reference(self, reference_id: int) -> dict:

@@ -4,6 +4,7 @@ to HTTP statuses here and nowhere else."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from provenance.errors import Conflict, NotFound, ProvenanceError
+from provenance.report import ErrorInfo
 
 log = logging.getLogger("api")
 
@@ -39,12 +41,9 @@ _CODE_BY_STATUS = {
 }
 
 
-class ErrorInfo(BaseModel):
-    code: str
-    message: str
-
-
 class ErrorBody(BaseModel):
+    """Every error answer: the domain's `ErrorInfo` (as in an error report), wrapped."""
+
     error: ErrorInfo
 
 
@@ -66,7 +65,7 @@ def status_for(error: ProvenanceError) -> int:
     return 400
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     body = ErrorBody(error=ErrorInfo(code=code, message=message))
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
@@ -81,7 +80,8 @@ def install(app: FastAPI) -> None:
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, MultiPartException):
             too_many = "Too many" in cause.message
-            return error_response(413 if too_many else 400, "too_many_files" if too_many else "bad_multipart", cause.message)
+            code = "too_many_files" if too_many else "bad_multipart"
+            return error_response(413 if too_many else 400, code, cause.message)
         code = getattr(exc, "code", None) or _CODE_BY_STATUS.get(exc.status_code, f"http_{exc.status_code}")
         return error_response(exc.status_code, code, str(exc.detail), exc.headers)
 

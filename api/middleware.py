@@ -10,7 +10,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import authenticate
-from api.errors import ApiError
+from api.errors import ApiError, ErrorBody
+from api.state import keys_required
+from provenance.report import ErrorInfo
 
 _NO_PAGE_POLICY = ("/docs", "/redoc", "/static-offline-docs")
 """Swagger UI and ReDoc run inline scripts; our own pages do not."""
@@ -58,7 +60,7 @@ class BodyLimit:
 
 async def _send_error(send: Send, error: ApiError, headers: list[tuple[bytes, bytes]] | None = None) -> None:
     """An error answered before the app runs; the body is left unread, so the connection is closed."""
-    body = json.dumps({"error": {"code": error.code, "message": error.detail}}).encode()
+    body = json.dumps(ErrorBody(error=ErrorInfo(code=error.code, message=error.detail)).model_dump()).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                (b"connection", b"close"), *(headers or [])]
     await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
@@ -75,11 +77,11 @@ class UploadGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH") and scope["path"].startswith("/v1/"):
-            services = scope["app"].state.services
+            state = scope["app"].state
             token = _bearer_token(dict(scope["headers"]).get(b"authorization", b""))
-            if services.require_auth:
+            if keys_required(state):
                 try:
-                    await run_in_threadpool(authenticate, services, token)
+                    await run_in_threadpool(authenticate, state.services, token)
                 except ApiError as error:
                     await _send_error(send, error, [(b"www-authenticate", b"Bearer")])
                     return

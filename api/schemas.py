@@ -1,15 +1,15 @@
-"""Response models, for the OpenAPI document a CMS developer reads. Routes return the
-domain's JSON as it is; these describe it."""
+"""The API's response models, for the OpenAPI document a CMS developer reads and for
+the routes, which return them. The shapes are the service's (`service.models`: the batch
+callback carries one of them too); the error answers are the adapter's."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from api.errors import ErrorBody
-from provenance.report import CheckReport, ErrorReport
-from service.checks import Submission
+from service.models import BatchOut, CheckErrorOut, CheckOut, ReferenceOut, ReferencePage
+
+__all__ = ["ERRORS", "BatchOut", "CheckErrorOut", "CheckOut", "ReferenceOut", "ReferencePage"]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
@@ -24,65 +24,3 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         422: "The image is damaged or empty, or a field is invalid",
     }.items()
 }
-
-
-class Stored(BaseModel):
-    id: str
-    submitted: Submission
-    created_at: str
-
-
-class CheckOut(CheckReport, Stored):
-    """A check's report (as `provenance check --json`), with its id."""
-
-
-class CheckErrorOut(ErrorReport, Stored):
-    """A batch item that could not be checked."""
-
-
-class ReferenceOut(BaseModel):
-    id: int
-    external_id: str
-    source: str
-    sha256: str
-    filename: str
-    format: str
-    width: int
-    height: int
-    credit: str | None
-    byline: str | None
-    captured_at: str | None
-    ingested_at: str
-    metadata: dict[str, Any] | None = Field(default=None, description="All metadata (single reference only)")
-
-
-class ReferencePage(BaseModel):
-    items: list[ReferenceOut]
-    total: int
-    limit: int
-    offset: int
-
-
-class BatchItem(BaseModel):
-    position: int
-    filename: str
-    status: Literal["pending", "done", "error"]
-    check: CheckOut | CheckErrorOut | None
-
-
-class Callback(BaseModel):
-    url: str
-    status: Literal["pending", "delivered", "failed"]
-    error: str | None
-
-
-class BatchOut(BaseModel):
-    id: str
-    status: Literal["queued", "running", "done"]
-    total: int
-    done: int
-    failed: int
-    created_at: str
-    finished_at: str | None
-    callback: Callback | None
-    items: list[BatchItem]

@@ -53,7 +53,7 @@ class Verdicts:
     def get(self, media_id: str) -> dict | None:
         cursor = self.db.execute("SELECT * FROM verdicts WHERE media_id = ?", (media_id,))
         row = cursor.fetchone()
-        return dict(zip([c[0] for c in cursor.description], row)) if row else None
+        return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
 
 
 def on_image_uploaded(client: Client, verdicts: Verdicts, media_id: str, filename: str, data: bytes) -> dict:

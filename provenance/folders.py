@@ -24,7 +24,8 @@ def iter_files(paths: list[str]) -> Iterator[str]:
             continue
         for child in sorted(folder.rglob("*")):
             relative = child.relative_to(folder)
-            if child.is_file() and not any(p.startswith(".") for p in relative.parts) and child.suffix.lower() not in _NOT_IMAGES:
+            hidden = any(p.startswith(".") for p in relative.parts)
+            if child.is_file() and not hidden and child.suffix.lower() not in _NOT_IMAGES:
                 yield str(child)
 
 

@@ -26,7 +26,8 @@ from sqlalchemy import select
 from provenance.config import Settings
 from provenance.errors import InvalidInput
 from provenance.store import Batch, CheckRecord, get_or_raise
-from service.checks import CheckStore, EvidenceLocation, Submission, as_utc, check_json, clean_filename, new_id
+from service.checks import CheckStore, EvidenceLocation, clean_filename, new_id
+from service.models import Submission, batch_out
 from service.webhooks import deliver
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 
 
 class BatchRunner:
+    """Spools, records and runs batches. Made by the API's lifespan (`Services.start_batches`);
+    a command of the CLI never makes one, so it never has the worker thread."""
+
     def __init__(
         self,
         settings: Settings,
@@ -167,7 +171,7 @@ class BatchRunner:
             self._set(batch_id, status="done", finished_at=datetime.now(UTC))
             shutil.rmtree(folder, ignore_errors=True)
         if batch.callback_url and batch.callback_status == "pending" and not self._stopping.is_set():
-            payload = batch_json(self.get(batch_id), self.records(batch_id))
+            payload = batch_out(self.get(batch_id), self.records(batch_id)).model_dump(mode="json")
             delivery = deliver(
                 batch.callback_url,
                 EVENT,
@@ -236,29 +240,3 @@ def _copy_bounded(stream: BinaryIO, target: Path, name: str, limit: int) -> int:
                 raise InvalidInput(f"{name} has more than {limit:,} bytes", code="limit_exceeded")
             out.write(chunk)
     return written
-
-
-def batch_json(batch: Batch, records: list[CheckRecord]) -> dict:
-    """Progress and the reports so far, in upload order (also the callback's body)."""
-    by_position = {record.position: record for record in records}
-    items = []
-    for position, filename in enumerate(batch.filenames):
-        record = by_position.get(position)
-        status = "pending" if record is None else ("error" if "error" in record.report else "done")
-        items.append({"position": position, "filename": filename, "status": status,
-                      "check": check_json(record) if record else None})
-    return {
-        "id": batch.id,
-        "status": batch.status,
-        "total": len(batch.filenames),
-        "done": len(records),
-        "failed": sum(item["status"] == "error" for item in items),
-        "created_at": as_utc(batch.created_at).isoformat(),
-        "finished_at": as_utc(batch.finished_at).isoformat() if batch.finished_at else None,
-        "callback": (
-            {"url": batch.callback_url, "status": batch.callback_status, "error": batch.callback_error}
-            if batch.callback_url
-            else None
-        ),
-        "items": items,
-    }

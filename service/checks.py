@@ -13,43 +13,20 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from provenance.check.pipeline import check_bytes
-from provenance.claims import Claims
-from provenance.errors import InvalidInput, NotFound, ProvenanceError
+from provenance.errors import NotFound, ProvenanceError
 from provenance.library.library import Library
 from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
 from provenance.store import BlobStore, CheckRecord, get_or_raise
+from service.models import Submission
 
 EvidenceLocation = Callable[[str], str]
 """Turns a check id into where its evidence image will be served (e.g. a URL)."""
 
 log = logging.getLogger(__name__)
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class Submission(BaseModel):
-    """What the caller stated with the image. Stored and echoed with the check; the
-    claims are answered in the report by `provenance.claims`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    claimed_source: str | None = Field(default=None, max_length=500)
-    claimed_date: str | None = Field(default=None, max_length=100)
-    claimed_location: str | None = Field(default=None, max_length=500)
-    claimed_montage: bool | None = None
-    note: str | None = Field(default=None, max_length=4000)
-
-    def claims(self) -> Claims:
-        """The claims to answer in the report (raises InvalidInput on a date that is not ISO 8601)."""
-        try:
-            return Claims(**self.model_dump(exclude={"note"}))
-        except ValidationError as exc:
-            raise InvalidInput(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
 
 
 def new_id() -> str:
@@ -106,7 +83,8 @@ class CheckStore:
                 raise
             log.exception("check of %s in batch %s failed", filename, batch[0])
             message = "the check failed on the server; it has been logged"
-            report = ErrorReport(input=InputInfo(path=filename), error=ErrorInfo(code="internal_error", message=message))
+            failure = ErrorInfo(code="internal_error", message=message)
+            report = ErrorReport(input=InputInfo(path=filename), error=failure)
         record = CheckRecord(
             id=check_id,
             filename=filename,
@@ -130,19 +108,3 @@ class CheckStore:
         if record.evidence_sha256 is None:
             raise NotFound(f"check {check_id} has no evidence image (no verified match, and no indicator picture)")
         return self.evidence_blobs.get(record.evidence_sha256)
-
-
-def check_json(record: CheckRecord) -> dict:
-    """The report as `provenance check --json` prints it, plus the check's id, when it
-    was made and what was submitted with it."""
-    return {
-        "id": record.id,
-        **record.report,
-        "submitted": record.submitted,
-        "created_at": as_utc(record.created_at).isoformat(),
-    }
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -10,7 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 
+from cli import app
+from provenance.claims import Claims
 from tests.conftest import COPIES, MALFORMED, ORIGINALS
 
 PROVENANCE = [sys.executable, "-m", "cli"]
@@ -36,6 +39,7 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
+@pytest.mark.slow
 def test_second_ingest_adds_nothing(home: Path) -> None:
     result = run(home, "ingest", "--json", str(ORIGINALS))
     lines = json_lines(result.stdout)
@@ -44,6 +48,7 @@ def test_second_ingest_adds_nothing(home: Path) -> None:
     assert {line["reference"]["external_id"] for line in lines} == {"DEMO-0001", "DEMO-0002", "DEMO-0003", "DEMO-0004"}
 
 
+@pytest.mark.slow
 def test_ingest_reports_bad_files_skips_them_and_goes_on(tmp_path: Path) -> None:
     folder = tmp_path / "incoming"
     folder.mkdir()
@@ -58,14 +63,17 @@ def test_ingest_reports_bad_files_skips_them_and_goes_on(tmp_path: Path) -> None
     assert lines[2]["reference"]["external_id"] == "c_dune"
 
 
+@pytest.mark.slow
 def test_external_id_option_and_source(tmp_path: Path) -> None:
-    result = run(tmp_path / "home", "ingest", "--json", "--source", "AFP", "--external-id", "AFP_123", str(ORIGINALS / "Wood.jpg"))
+    wood = str(ORIGINALS / "Wood.jpg")
+    result = run(tmp_path / "home", "ingest", "--json", "--source", "AFP", "--external-id", "AFP_123", wood)
     reference = json_lines(result.stdout)[0]["reference"]
     assert (reference["external_id"], reference["source"]) == ("AFP_123", "AFP")
     refused = run(tmp_path / "home", "ingest", "--external-id", "X", str(ORIGINALS))
     assert refused.returncode == 2 and "--external-id names one file" in refused.stderr
 
 
+@pytest.mark.slow
 def test_check_json_lines_in_input_order_with_errors(home: Path) -> None:
     inputs = [
         COPIES / "dune_half_q40.jpg",
@@ -88,12 +96,14 @@ def test_check_json_lines_in_input_order_with_errors(home: Path) -> None:
         assert key in match
 
 
+@pytest.mark.slow
 def test_check_all_good_exits_zero_and_prints_a_table(home: Path) -> None:
     result = run(home, "check", str(COPIES / "elephants.png"), str(COPIES / "wood_rotated_grey.jpg"))
     assert result.returncode == 0, result.stderr
     assert "DEMO-0002" in result.stdout and "DEMO-0004" in result.stdout and "copy" in result.stdout
 
 
+@pytest.mark.slow
 def test_montage_samples_are_outlined_and_evidence_is_written(home: Path, tmp_path: Path) -> None:
     pasted, composite = COPIES / "elephants_pasted.jpg", COPIES / "dune_ladybird_composite.jpg"
     result = run(home, "check", "--json", "--evidence", str(tmp_path / "evidence"), str(pasted), str(composite))
@@ -109,6 +119,7 @@ def test_montage_samples_are_outlined_and_evidence_is_written(home: Path, tmp_pa
         assert evidence.parent == tmp_path / "evidence" and evidence.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 def test_references_list_show_delete(home: Path) -> None:
     listed = json_lines(run(home, "references", "list", "--json").stdout)
     assert len(listed) == 4
@@ -122,13 +133,23 @@ def test_references_list_show_delete(home: Path) -> None:
     assert missing.returncode == 1 and "no reference" in missing.stderr and "Traceback" not in missing.stderr
 
 
+@pytest.mark.slow
 def test_bad_settings_give_a_message_not_a_traceback(tmp_path: Path) -> None:
     result = run(tmp_path / "home", "check", str(COPIES / "elephants.png"), env={"PROVENANCE_MAX_BYTES": "lots"})
     assert result.returncode == 2
     assert "PROVENANCE_" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_byte_cap_is_a_clear_error(home: Path) -> None:
     result = run(home, "check", "--json", str(COPIES / "elephants.png"), env={"PROVENANCE_MAX_BYTES": "1000"})
     report = json_lines(result.stdout)[0]
     assert result.returncode == 1 and report["error"]["code"] == "limit_exceeded"
+
+
+def test_check_has_an_option_for_every_claim() -> None:
+    """The claims are declared once, by `Claims`; `provenance check` offers each (the
+    montage claim as the --claim-montage/--claim-unaltered flag)."""
+    options = {param.name for param in typer.main.get_command(app).commands["check"].params}
+    claims = {"claim_montage" if name == "claimed_montage" else name for name in Claims.model_fields}
+    assert claims <= options

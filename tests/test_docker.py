@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "docker" / "Dockerfile").read_text()
@@ -25,6 +26,7 @@ def instructions(name: str) -> list[str]:
     return [line.split(None, 1)[1] for line in joined.splitlines() if line.startswith(name + " ")]
 
 
+@pytest.mark.slow
 def test_image_steps_install_serve_and_pass_the_health_check(tmp_path: Path) -> None:
     install = next(r for r in instructions("RUN") if r.startswith("pip install"))
     assert install in (ROOT / "README.md").read_text(), "the README and the image install the same way"

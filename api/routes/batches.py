@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
-from api.auth import Caller, require, services
+from api.auth import Caller, require
 from api.schemas import ERRORS, BatchOut
+from api.state import batches
 from api.uploads import multipart_only
-from service.batches import batch_json
+from service.models import batch_out
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
 
-@router.post("", status_code=202, summary="Check many images in the background", response_model=BatchOut, responses=ERRORS)
+@router.post(
+    "", status_code=202, summary="Check many images in the background", response_model=BatchOut, responses=ERRORS
+)
 def create_batch(
     request: Request,
+    response: Response,
     caller: Annotated[Caller, Depends(require("check"))],
     _: Annotated[None, Depends(multipart_only)],
     files: Annotated[list[UploadFile], File(description="Images, or zips of images (entries are expanded)")],
@@ -25,16 +28,14 @@ def create_batch(
         str | None,
         Form(max_length=2048, description="Receives the finished batch as a signed POST (see the README: Webhooks)"),
     ] = None,
-) -> JSONResponse:
+) -> BatchOut:
     """202 with the batch id; poll `GET /v1/batches/{id}` or wait for the callback."""
-    batches = services(request).batches
-    batch = batches.create([(f.filename, f.file) for f in files], callback_url or None)
-    return JSONResponse(
-        batch_json(batch, []), status_code=202, headers={"Location": f"/v1/batches/{batch.id}"}
-    )
+    batch = batches(request).create([(f.filename, f.file) for f in files], callback_url or None)
+    response.headers["Location"] = f"/v1/batches/{batch.id}"
+    return batch_out(batch, [])
 
 
 @router.get("/{batch_id}", summary="Progress and reports of a batch", response_model=BatchOut, responses=ERRORS)
-def get_batch(request: Request, batch_id: str, caller: Annotated[Caller, Depends(require("check"))]) -> JSONResponse:
-    batches = services(request).batches
-    return JSONResponse(batch_json(batches.get(batch_id), batches.records(batch_id)))
+def get_batch(request: Request, batch_id: str, caller: Annotated[Caller, Depends(require("check"))]) -> BatchOut:
+    runner = batches(request)
+    return batch_out(runner.get(batch_id), runner.records(batch_id))

@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.auth import services
 from api.errors import error_response
+from api.state import services
 
 router = APIRouter(tags=["health"])
 

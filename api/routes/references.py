@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 
-from api.auth import Caller, require, services
+from api.auth import Caller, require
 from api.schemas import ERRORS, ReferenceOut, ReferencePage
+from api.state import services
 from api.uploads import multipart_only, read_upload
-from provenance.library.library import ReferenceDetails, reference_json
+from provenance.library.library import ReferenceDetails
 from provenance.library.previews import thumbnail
 from service.checks import clean_filename
+from service.models import reference_out
 
 router = APIRouter(prefix="/v1/references", tags=["references"])
 
@@ -28,6 +29,7 @@ Text = Annotated[str | None, Form(max_length=2000)]
 )
 def create_reference(
     request: Request,
+    response: Response,
     caller: Annotated[Caller, Depends(require("ingest"))],
     _: Annotated[None, Depends(multipart_only)],
     file: Annotated[UploadFile, File(description="The original image")],
@@ -43,7 +45,7 @@ def create_reference(
     city: Text = None,
     country: Text = None,
     copyright: Text = None,
-) -> JSONResponse:
+) -> ReferenceOut:
     """201 with the new reference; the same bytes again give 200 with the existing one.
     Stated fields override what the file's own metadata says."""
     state = services(request)
@@ -54,12 +56,10 @@ def create_reference(
     )
     with state.lock:
         outcome = state.library.ingest(data, clean_filename(file.filename), details)
-    reference = outcome.reference
-    return JSONResponse(
-        reference_json(reference, full=True),
-        status_code=201 if outcome.created else 200,
-        headers={"Location": f"/v1/references/{reference.id}"},
-    )
+    if not outcome.created:
+        response.status_code = 200
+    response.headers["Location"] = f"/v1/references/{outcome.reference.id}"
+    return reference_out(outcome.reference, full=True)
 
 
 @router.get("", summary="Browse and search the library", response_model=ReferencePage, responses=ERRORS)
@@ -72,15 +72,19 @@ def list_references(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict:
+) -> ReferencePage:
     library = services(request).library
-    items = [reference_json(r) for r in library.list(source=source, limit=limit, offset=offset, text=q)]
-    return {"items": items, "total": library.count(source=source, text=q), "limit": limit, "offset": offset}
+    items = [reference_out(r) for r in library.list(source=source, limit=limit, offset=offset, text=q)]
+    return ReferencePage(items=items, total=library.count(source=source, text=q), limit=limit, offset=offset)
 
 
-@router.get("/{reference_id}", summary="One original with all its metadata", response_model=ReferenceOut, responses=ERRORS)
-def get_reference(request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("check"))]) -> dict:
-    return reference_json(services(request).library.get(reference_id), full=True)
+@router.get(
+    "/{reference_id}", summary="One original with all its metadata", response_model=ReferenceOut, responses=ERRORS
+)
+def get_reference(
+    request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("check"))]
+) -> ReferenceOut:
+    return reference_out(services(request).library.get(reference_id), full=True)
 
 
 @router.get(
@@ -89,7 +93,9 @@ def get_reference(request: Request, reference_id: int, caller: Annotated[Caller,
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}, **ERRORS},
 )
-def get_thumbnail(request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("check"))]) -> Response:
+def get_thumbnail(
+    request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("check"))]
+) -> Response:
     state = services(request)
     jpeg = thumbnail(state.library, state.library.get(reference_id))
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})

@@ -55,7 +55,8 @@ def test_scopes(server: Server, keys: Keys, method: str, path: str, allowed: set
             assert answer.status_code < 300, (scope, path, answer.text)
         else:
             assert answer.status_code == 403, (scope, path)
-            assert answer.json()["error"] == {"code": "forbidden", "message": f"this key lacks the '{path_scope(path, method)}' scope"}
+            message = f"this key lacks the '{path_scope(path, method)}' scope"
+            assert answer.json()["error"] == {"code": "forbidden", "message": message}
 
 
 def path_scope(path: str, method: str) -> str:
@@ -88,4 +89,5 @@ def test_demo_mode_needs_no_key(sample_library: Library, serve: Callable[..., Se
     demo = serve(sample_library.settings, require_auth=False)
     with demo.client() as http:
         assert http.get("/v1/references").json()["total"] == 4
-        assert http.post("/v1/checks", files={"file": (ELEPHANTS.name, ELEPHANTS.read_bytes())}).json()["verdict"] == "copy"
+        checked = http.post("/v1/checks", files={"file": (ELEPHANTS.name, ELEPHANTS.read_bytes())})
+        assert checked.json()["verdict"] == "copy"

@@ -116,7 +116,9 @@ def test_signature_rejects_old_timestamps() -> None:
     assert not verify(SECRET, body, None, "1000000") and not verify(SECRET, body, signature, "soon")
 
 
-def test_unfinished_batch_resumes_after_a_restart(sample_library: Library, keys: Keys, serve: Callable[..., Server]) -> None:
+def test_unfinished_batch_resumes_after_a_restart(
+    sample_library: Library, keys: Keys, serve: Callable[..., Server]
+) -> None:
     """A batch recorded and spooled but not run (the server stopped) is checked at the next start."""
     from provenance.store import BlobStore
     from service.batches import BatchRunner

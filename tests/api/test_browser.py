@@ -13,6 +13,8 @@ from provenance.library.library import Library
 from tests.api.conftest import Keys, Server
 from tests.conftest import COPIES
 
+pytestmark = pytest.mark.slow  # a headless browser
+
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency: make install")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():

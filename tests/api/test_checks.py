@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.api.conftest import Keys, Server, start_server
 from tests.conftest import COPIES, ORIGINALS
 
@@ -29,8 +31,10 @@ def test_check_a_copy_gives_the_cli_report_with_an_id_and_evidence(server: Serve
         assert report["matches"][0]["reference"]["external_id"] == "DEMO-0001"
         assert report["input"]["path"] == "dune_half_q40.jpg"
         assert report["submitted"] == {
-            "claimed_source": "AFP", "claimed_date": "2024-05-01", "claimed_location": None, "claimed_montage": None, "note": "from X"
+            "claimed_source": "AFP", "claimed_date": "2024-05-01", "claimed_location": None, "claimed_montage": None,
+            "note": "from X",
         }
+        assert list(report)[:2] == ["id", "input"] and list(report)[-2:] == ["submitted", "created_at"]
         assert report["evidence"] == f"/v1/checks/{report['id']}/evidence.png"
         again = http.get(f"/v1/checks/{report['id']}")
         assert again.status_code == 200 and again.json() == report
@@ -40,6 +44,7 @@ def test_check_a_copy_gives_the_cli_report_with_an_id_and_evidence(server: Serve
         assert evidence.headers["x-content-type-options"] == "nosniff"
 
 
+@pytest.mark.slow
 def test_same_report_as_the_cli(server: Server, keys: Keys) -> None:
     """The API's report is `provenance check --json`'s, field for field, plus the stored fields."""
     copy = COPIES / "ladybird_mirrored.webp"
@@ -87,3 +92,14 @@ def test_checks_and_evidence_survive_a_restart(server: Server, keys: Keys) -> No
             assert http.get(report["evidence"]).content == evidence
     finally:
         restarted.stop()
+
+
+def test_claims_are_refused_as_the_domain_and_the_form_limits_say(server: Server, keys: Keys) -> None:
+    with server.client(keys.check) as http:
+        bad_date = http.post("/v1/checks", **upload(COPIES / "elephants.png", claimed_date="last spring"))
+        too_long = http.post("/v1/checks", **upload(COPIES / "elephants.png", claimed_source="x" * 501))
+    assert bad_date.status_code == 400 and bad_date.json()["error"]["code"] == "invalid_input"
+    assert bad_date.json()["error"]["message"].startswith("claimed date 'last spring' is not ISO 8601")
+    assert too_long.status_code == 422 and too_long.json()["error"] == {
+        "code": "invalid_request", "message": "claimed_source: String should have at most 500 characters"
+    }

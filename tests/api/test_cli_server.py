@@ -18,6 +18,8 @@ import pytest
 from tests.conftest import COPIES, ORIGINALS
 from tests.test_cli import json_lines, run
 
+pytestmark = pytest.mark.slow  # every test here runs the installed command or a server process
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -79,7 +81,7 @@ def test_no_auth_only_on_loopback(home: Path) -> None:
 
 def test_check_remote_gives_the_local_reports(home: Path, served: str, tmp_path: Path) -> None:
     secret = run(home, "keys", "create", "cli").stdout.strip()
-    inputs = [str(COPIES / "dune_half_q40.jpg"), str(COPIES / "truncated.jpg"), str(COPIES / "storm_not_in_library.jpg")]
+    inputs = [str(COPIES / name) for name in ("dune_half_q40.jpg", "truncated.jpg", "storm_not_in_library.jpg")]
     local = json_lines(run(home, "check", "--json", *inputs).stdout)
     evidence = tmp_path / "evidence"
     remote = run(tmp_path / "elsewhere", "check", "--json", "--remote", served, "--evidence", str(evidence), *inputs,

@@ -71,7 +71,8 @@ def test_body_cap_declared_and_streamed(limited: Server) -> None:
             for _ in range(20):
                 yield b"y" * 40_000
 
-        streamed = http.post("/v1/checks", content=chunks(), headers={"Content-Type": "multipart/form-data; boundary=x"})
+        multipart = {"Content-Type": "multipart/form-data; boundary=x"}
+        streamed = http.post("/v1/checks", content=chunks(), headers=multipart)
         assert_error(streamed, 413, "limit_exceeded")
 
 
@@ -83,8 +84,9 @@ def test_wrong_content_type_and_missing_file(limited: Server) -> None:
         assert_error(http.post("/v1/checks", files={"other": ("a.jpg", b"x")}), 422, "invalid_request")
         assert_error(http.post("/v1/checks", files={"file": ("a.jpg", SMALL.read_bytes())},
                                data={"note": "x" * 5000}), 422, "invalid_request")
-        assert_error(http.post("/v1/batches", content=b"--x\r\nbroken", headers={"Content-Type": "multipart/form-data; boundary=x"}),
-                     422, "invalid_request")
+        multipart = {"Content-Type": "multipart/form-data; boundary=x"}
+        broken = http.post("/v1/batches", content=b"--x\r\nbroken", headers=multipart)
+        assert_error(broken, 422, "invalid_request")
         assert_error(http.get("/v1/nothing"), 404, "not_found")
         assert_error(http.put("/v1/checks"), 405, "method_not_allowed")
 

@@ -23,12 +23,15 @@ def test_openapi_documents_the_contract(server: Server) -> None:
         document = http.get("/openapi.json").json()
     paths = document["paths"]
     assert {"/v1/checks", "/v1/checks/{check_id}", "/v1/checks/{check_id}/evidence.png", "/v1/references",
-            "/v1/references/{reference_id}", "/v1/batches", "/v1/batches/{batch_id}", "/healthz", "/readyz"} <= set(paths)
+            "/v1/references/{reference_id}", "/v1/batches", "/v1/batches/{batch_id}", "/healthz",
+            "/readyz"} <= set(paths)
     assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     check_form = paths["/v1/checks"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
     form = document["components"]["schemas"][check_form.rsplit("/", 1)[1]]
-    assert {"file", "claimed_source", "claimed_date", "claimed_location", "claimed_montage", "note"} == set(form["properties"])
-    assert paths["/v1/checks"]["post"]["responses"]["413"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorBody")
+    fields = {"file", "claimed_source", "claimed_date", "claimed_location", "claimed_montage", "note"}
+    assert set(form["properties"]) == fields
+    too_large = paths["/v1/checks"]["post"]["responses"]["413"]["content"]["application/json"]["schema"]
+    assert too_large["$ref"].endswith("ErrorBody")
 
 
 def test_docs_pages_load_without_a_cdn(server: Server) -> None:

@@ -14,7 +14,8 @@ def test_ingest_then_same_bytes_give_the_existing_reference(server: Server, keys
         created = http.post("/v1/references", files={"file": (photo.name, photo.read_bytes())}, data=fields)
         assert created.status_code == 201, created.text
         reference = created.json()
-        assert (reference["external_id"], reference["source"], reference["credit"]) == ("AFP-STORM-1", "AFP", "AFP / Jane Doe")
+        stated = (reference["external_id"], reference["source"], reference["credit"])
+        assert stated == ("AFP-STORM-1", "AFP", "AFP / Jane Doe")
         assert reference["metadata"]["caption"] == "A storm." and reference["metadata"]["city"] == "Lyon"
         assert created.headers["location"] == f"/v1/references/{reference['id']}"
         again = http.post("/v1/references", files={"file": ("other-name.jpg", photo.read_bytes())})
@@ -40,7 +41,8 @@ def test_list_is_paged_and_filtered(server: Server, keys: Keys) -> None:
         assert (first["total"], len(first["items"]), len(second["items"])) == (4, 3, 1)
         assert {r["id"] for r in first["items"]}.isdisjoint(r["id"] for r in second["items"])
         assert http.get("/v1/references", params={"source": "Demo Wire"}).json()["total"] == 4
-        assert http.get("/v1/references", params={"source": "AP"}).json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
+        none = http.get("/v1/references", params={"source": "AP"}).json()
+        assert none == {"items": [], "total": 0, "limit": 50, "offset": 0}
         found = http.get("/v1/references", params={"q": "dunes AT dusk"}).json()
         assert [r["external_id"] for r in found["items"]] == ["DEMO-0001"]
         assert http.get("/v1/references", params={"q": "100%_"}).json()["total"] == 0
