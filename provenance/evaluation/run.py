@@ -16,7 +16,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -146,11 +146,11 @@ def _plan(
         partner = in_library[(position + 1) % len(in_library)]
         seed = int(rng.integers(1 << 31))
         for spec in _variant_specs(original_id, names[partner]):
-            yield lambda spec=spec, path=path, donor=donor, partner=partner, seed=seed: _make(spec, path, donor, partner, seed)
+            yield partial(_make, spec, path, donor, partner, seed)
     for donor in donors:
         seed = int(rng.integers(1 << 31))
         for kind in DISTRACTOR_EDITS:
-            yield lambda donor=donor, seed=seed, kind=kind: distractor(donor, seed, kind)
+            yield partial(distractor, donor, seed, kind)
 
 
 def _variant_specs(original_id: str, partner_id: str) -> list[tuple]:
@@ -179,16 +179,22 @@ def _make(spec: tuple, path: str, donor_path: str, partner_path: str, seed: int)
     original_id = Path(path).stem
     image = _social_media_copy(path)
     group = spec[0]
-    copy = {"expected_references": (original_id,), "original": original_id, "edited_box": None}
 
     def benign(name: str, data: bytes) -> v.Variant:
-        return v.Variant(group=group, name=name, expected_verdict="copy", data=data, **copy)
+        return v.Variant(group, name, original_id, (original_id,), "copy", None, data)
+
+    def altered(name: str, box: v.Box, data: bytes) -> v.Variant:
+        return v.Variant(group, name, original_id, (original_id,), "altered", box, data)
 
     if group == "reencode":
         name, encoder = v.reencode(rng)[spec[1]]
         return benign(name, encoder(image))
     if group == "resize":
-        picture = {"half": lambda: v.resized(image, 0.5), "quarter": lambda: v.resized(image, 0.25), "width320": lambda: v.to_width(image, 320)}[spec[1]]()
+        picture = {
+            "half": lambda: v.resized(image, 0.5),
+            "quarter": lambda: v.resized(image, 0.25),
+            "width320": lambda: v.to_width(image, 320),
+        }[spec[1]]()
         return benign(spec[1], v.encode(picture, quality=80))
     if group == "crop":
         _, area, centred = spec
@@ -198,8 +204,8 @@ def _make(spec: tuple, path: str, donor_path: str, partner_path: str, seed: int)
         return benign("mirror", v.encode(ImageOps.mirror(image), quality=85))
     if group == "rotate":
         if spec[1] == "right-angle":
-            degrees = int(rng.choice([90, 180, 270]))
-            return benign(f"rotate-{degrees}", v.encode(image.rotate(-degrees, expand=True), quality=85))
+            right_angle = int(rng.choice([90, 180, 270]))
+            return benign(f"rotate-{right_angle}", v.encode(image.rotate(-right_angle, expand=True), quality=85))
         degrees = float(rng.choice([-1, 1]) * rng.uniform(2, 7))
         return benign(f"rotate-{degrees:+.1f}-cropped", v.encode(v.rotate_small(image, degrees), quality=85))
     if group == "colour":
@@ -214,23 +220,29 @@ def _make(spec: tuple, path: str, donor_path: str, partner_path: str, seed: int)
         return benign(kind, v.encode(picture, quality=85))
     if group == "framing":
         picture = {
-            "borders": lambda: v.add_borders(image, float(rng.uniform(0.03, 0.1)), str(rng.choice(["white", "black"]))),
+            "borders": lambda: v.add_borders(
+                image, float(rng.uniform(0.03, 0.1)), str(rng.choice(["white", "black"]))
+            ),
             "caption": lambda: v.caption_bar(image, "Photo shared 10,000 times"),
             "screenshot": lambda: v.screenshot(image),
         }[spec[1]]()
-        return benign(spec[1], v.encode(picture, "PNG" if spec[1] == "screenshot" else "JPEG", **({} if spec[1] == "screenshot" else {"quality": 85})))
+        if spec[1] == "screenshot":
+            return benign(spec[1], v.encode(picture, "PNG"))
+        return benign(spec[1], v.encode(picture, "JPEG", quality=85))
     if group == "combined":
         kind = spec[1]
         if kind == "crop-resize-q50":
             return benign(kind, v.encode(v.resized(v.crop_fraction(image, 0.5, rng, False), 0.5), quality=50))
         if kind == "mirror-bright-webp":
-            return benign(kind, v.encode(ImageEnhance.Brightness(ImageOps.mirror(image)).enhance(1.15), "WEBP", quality=70))
-        return benign(kind, v.encode(v.add_borders(v.rotate_small(image, float(rng.uniform(2, 5))), 0.04, "white"), quality=60))
-    altered = {"expected_references": (original_id,), "original": original_id}
+            brighter = ImageEnhance.Brightness(ImageOps.mirror(image)).enhance(1.15)
+            return benign(kind, v.encode(brighter, "WEBP", quality=70))
+        framed = v.add_borders(v.rotate_small(image, float(rng.uniform(2, 5))), 0.04, "white")
+        return benign(kind, v.encode(framed, quality=60))
     if group in ("paste", "copy_move", "inpaint", "text", "local_resized"):
         kind = group if group != "local_resized" else str(rng.choice(["paste", "copy_move", "inpaint", "text"]))
         if kind == "paste":
-            picture, box = v.paste_from(image, _social_media_copy(donor_path), rng, soft=len(spec) > 1 and spec[1] == "soft")
+            soft = len(spec) > 1 and spec[1] == "soft"
+            picture, box = v.paste_from(image, _social_media_copy(donor_path), rng, soft=soft)
         elif kind == "copy_move":
             picture, box = v.copy_move(image, rng)
         elif kind == "inpaint":
@@ -239,14 +251,16 @@ def _make(spec: tuple, path: str, donor_path: str, partner_path: str, seed: int)
             picture, box = v.text_overlay(image, rng)
         name = spec[1] if len(spec) > 1 else kind
         if group == "local_resized":
-            picture, box = v.resized(picture, 0.6), tuple(round(c * 0.6) for c in box)
-            return v.Variant(group, f"{kind}-resized-q60", expected_verdict="altered", edited_box=box, data=v.encode(picture, quality=60), **altered)
-        return v.Variant(group, name, expected_verdict="altered", edited_box=box, data=v.encode(picture, quality=85), **altered)
+            x, y, width, height = (round(c * 0.6) for c in box)
+            return altered(f"{kind}-resized-q60", (x, y, width, height), v.encode(v.resized(picture, 0.6), quality=60))
+        return altered(name, box, v.encode(picture, quality=85))
     if group == "composite":
         picture, box = v.composite(image, _social_media_copy(partner_path), rng)
-        return v.Variant(group, "two-originals", original=original_id, expected_references=(original_id, spec[1]), expected_verdict="composite", edited_box=box, data=v.encode(picture, quality=85))
+        both = (original_id, spec[1])
+        return v.Variant(group, "two-originals", original_id, both, "composite", box, v.encode(picture, quality=85))
     if group == "same_scene":
-        return v.Variant(group, "neighbouring-frame", original=original_id, expected_references=(original_id,), expected_verdict="related", edited_box=None, data=v.encode(v.same_scene(image, rng), quality=85))
+        frame = v.encode(v.same_scene(image, rng), quality=85)
+        return v.Variant(group, "neighbouring-frame", original_id, (original_id,), "related", None, frame)
     raise ValueError(f"unknown variant {spec}")
 
 
@@ -299,7 +313,7 @@ def score(library: Library, variant: v.Variant) -> Outcome:
 
 def _best_iou(report: CheckReport, truth: v.Box) -> float:
     regions = [r.bbox for m in report.matches[:1] for r in m.regions]
-    return max((iou(tuple(r), truth) for r in regions), default=0.0)
+    return max((iou((r[0], r[1], r[2], r[3]), truth) for r in regions), default=0.0)
 
 
 def iou(a: v.Box, b: v.Box) -> float:

@@ -64,7 +64,8 @@ def reencode(rng: np.random.Generator) -> list[tuple[str, Callable[[Image.Image]
 
 
 def resized(image: Image.Image, factor: float) -> Image.Image:
-    return image.resize((max(1, round(image.width * factor)), max(1, round(image.height * factor))), Image.Resampling.LANCZOS)
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def to_width(image: Image.Image, width: int) -> Image.Image:
@@ -190,7 +191,7 @@ def text_overlay(image: Image.Image, rng: np.random.Generator) -> tuple[Image.Im
     draw = ImageDraw.Draw(edited)
     font = ImageFont.load_default(size=max(16, image.height // 12))
     text = str(rng.choice(["STAGED", "FAKE NEWS", "EXCLUSIVE", "MONTAGE"]))
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font, stroke_width=2)
+    left, top, right, bottom = (int(c) for c in draw.textbbox((0, 0), text, font=font, stroke_width=2))
     x = int(rng.integers(0, max(1, image.width - (right - left))))
     y = int(rng.integers(0, max(1, image.height - (bottom - top))))
     draw.text((x - left, y - top), text, font=font, fill=(255, 255, 40), stroke_width=2, stroke_fill=(0, 0, 0))

@@ -21,7 +21,7 @@ from provenance.library.working_copies import WorkingCopies
 from provenance.metadata.c2pa import ContentCredentials
 from provenance.store import BlobStore, Reference, dispose, get_or_raise, open_database
 
-__all__ = ["IngestOutcome", "Library", "ReferenceDetails", "reference_json", "reference_metadata"]
+__all__ = ["IngestOutcome", "Library", "ReferenceDetails", "reference_metadata"]
 
 
 class Library:
@@ -110,24 +110,3 @@ class Library:
     def feature_votes(self, descriptors: np.ndarray, limit: int, min_votes: int) -> builtins.list[tuple[int, int]]:
         return self.indexes.feature_votes(descriptors, limit, min_votes)
 
-
-def reference_json(reference: Reference, full: bool = False) -> dict:
-    """A reference as the CLI's `--json` and the API show it; `full` adds all its metadata."""
-    metadata = reference_metadata(reference)
-    data = {
-        "id": reference.id,
-        "external_id": reference.external_id,
-        "source": reference.source,
-        "sha256": reference.sha256,
-        "filename": reference.filename,
-        "format": reference.format,
-        "width": reference.width,
-        "height": reference.height,
-        "credit": metadata.credit,
-        "byline": metadata.byline,
-        "captured_at": metadata.captured_at,
-        "ingested_at": reference.ingested_at.isoformat(),
-    }
-    if full:
-        data["metadata"] = metadata.model_dump(mode="json")
-    return data
