@@ -12,6 +12,7 @@ import pytest
 from provenance.config import Settings
 from tests.api.conftest import Server
 from tests.conftest import COPIES, MALFORMED
+from tests.images import encode
 
 LIMITS = {"max_bytes": 100_000, "max_request_bytes": 400_000, "max_pixels": 2_000_000, "max_batch_files": 3}
 SMALL = COPIES / "elephants_thumb.jpg"
@@ -54,10 +55,9 @@ def test_bad_files(limited: Server, name: str, data: bytes, status: int, code: s
 def test_pixel_cap(limited: Server) -> None:
     from PIL import Image
 
-    out = io.BytesIO()
-    Image.new("L", (3000, 3000)).save(out, "PNG")
-    assert len(out.getvalue()) < LIMITS["max_bytes"]
-    assert_error(post_file(limited, "wide.png", out.getvalue()), 413, "limit_exceeded")
+    data = encode(Image.new("L", (3000, 3000)), "PNG")
+    assert len(data) < LIMITS["max_bytes"]
+    assert_error(post_file(limited, "wide.png", data), 413, "limit_exceeded")
 
 
 def test_body_cap_declared_and_streamed(limited: Server) -> None:
