@@ -36,14 +36,20 @@ _EDIT_ACTIONS = {"c2pa.created", "c2pa.opened", "c2pa.color_adjustments", "c2pa.
 
 
 class Claims(BaseModel):
-    """What someone claims about the image. Every field is optional; API form fields
-    and CLI options map onto these names."""
+    """What someone claims about the image. Every field is optional; the API form and
+    the CLI options are these fields, with these limits (a claim is stored with its check)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    claimed_source: str | None = Field(default=None, description="agency, credit or photographer, e.g. 'AFP'")
-    claimed_date: str | None = Field(default=None, description="ISO 8601 date or date-time, e.g. 2022-04-03")
-    claimed_location: str | None = Field(default=None, description="a place name, or 'lat,lon' in degrees")
+    claimed_source: str | None = Field(
+        default=None, max_length=500, description="agency, credit or photographer, e.g. 'AFP'"
+    )
+    claimed_date: str | None = Field(
+        default=None, max_length=100, description="ISO 8601 date or date-time, e.g. 2022-04-03"
+    )
+    claimed_location: str | None = Field(
+        default=None, max_length=500, description="a place name, or 'lat,lon' in degrees"
+    )
     claimed_montage: bool | None = Field(
         default=None,
         description="true: the claim that the image is a montage / manipulated; false: that it is unaltered",

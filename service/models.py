@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from annotated_types import MaxLen
 from pydantic import BaseModel, Field, ValidationError
 
 from provenance.claims import Claims
@@ -19,9 +18,6 @@ from provenance.library.library import reference_metadata
 from provenance.metadata import ImageMetadata
 from provenance.report import CheckReport, ErrorInfo, ErrorReport
 from provenance.store import ApiKey, Batch, CheckRecord, Reference
-
-SUBMISSION_LIMITS = {"claimed_source": 500, "claimed_date": 100, "claimed_location": 500}
-"""The longest claim kept (claims are stored with the check); the note's cap is on its field."""
 
 
 class Submission(Claims):
@@ -33,17 +29,6 @@ class Submission(Claims):
     def claims(self) -> Claims:
         """The claims alone (the note is not one)."""
         return Claims.model_validate(self.model_dump(exclude={"note"}))
-
-
-def _cap_claim_lengths() -> None:
-    """`Claims` declares the claim fields once; a submission, which is stored, caps their
-    length on top. (Pydantic gives a subclass copies of the inherited fields: `Claims` is unchanged.)"""
-    for name, limit in SUBMISSION_LIMITS.items():
-        Submission.model_fields[name].metadata.append(MaxLen(limit))
-    Submission.model_rebuild(force=True)
-
-
-_cap_claim_lengths()
 
 
 def submission_from(values: dict[str, object]) -> Submission:
