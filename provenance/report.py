@@ -44,6 +44,9 @@ class ReferenceSummary(BaseModel):
     caption: str | None = None
     width: int
     height: int
+    has_pixels: bool = Field(
+        default=True, description="False for an original known only by its fingerprints (shared without pixels)"
+    )
 
 
 class Transform(BaseModel):

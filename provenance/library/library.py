@@ -12,14 +12,14 @@ import numpy as np
 from hashes import DecodedImage, Fingerprints, ImageError, Keypoints, fingerprint
 from provenance.check.library_view import Original
 from provenance.config import Settings
-from provenance.errors import NotFound, from_image_error
+from provenance.errors import from_image_error
 from provenance.library.ingest import IngestOutcome, ReferenceDetails, ingest
 from provenance.library.originals import as_original, reference_metadata
 from provenance.library.references import References
 from provenance.library.search import OriginalsIndex
 from provenance.library.working_copies import WorkingCopies
 from provenance.metadata.c2pa import ContentCredentials
-from provenance.store import BlobStore, Reference, dispose, get_or_raise, open_database
+from provenance.store import BlobStore, Reference, changes, dispose, get_or_raise, open_database
 
 __all__ = ["IngestOutcome", "Library", "ReferenceDetails", "reference_metadata"]
 
@@ -52,16 +52,17 @@ class Library:
             self.sessions, self.blobs, self.references, data, fingerprints, filename, details or ReferenceDetails()
         )
         if outcome.created:
-            self.indexes.added(outcome.reference.id, fingerprints.hashes)
+            self.indexes.refresh(force=True)
         return outcome
 
     def delete(self, reference_id: int) -> Reference:
         with self.sessions.begin() as session:
             reference = get_or_raise(session, Reference, reference_id, "reference")
             session.delete(reference)
+            changes.record(session, changes.REMOVED, [reference_id])
         self.blobs.delete(reference.sha256)
         self._working_copies.forget(reference.sha256)
-        self.indexes.removed(reference_id)
+        self.indexes.refresh(force=True)
         return reference
 
     def get(self, reference_id: int) -> Reference:
@@ -101,11 +102,8 @@ class Library:
     ) -> builtins.list[int]:
         return self.indexes.hash_neighbours(algorithm, codes, max_distance, limit)
 
-    def hash_distance(self, algorithm: str, reference_id: int, codes: Sequence[bytes]) -> int:
-        distance = self.indexes.hash_distance(algorithm, reference_id, codes)
-        if distance is None:
-            raise NotFound(f"no {algorithm} code for reference {reference_id}")
-        return distance
+    def hash_distance(self, algorithm: str, reference_id: int, codes: Sequence[bytes]) -> int | None:
+        return self.indexes.hash_distance(algorithm, reference_id, codes)
 
     def feature_votes(self, descriptors: np.ndarray, limit: int, min_votes: int) -> builtins.list[tuple[int, int]]:
         return self.indexes.feature_votes(descriptors, limit, min_votes)

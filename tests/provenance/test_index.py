@@ -82,3 +82,22 @@ def test_256_bit_codes() -> None:
     index.add_many([1, 2], [bytes(32), b"\xff" * 32])
     hits = index.search([b"\xff" * 31 + b"\x00"], max_distance=256, limit=10)
     assert hits == [Hit(2, 8), Hit(1, 248)]
+
+
+def test_equally_close_references_are_ranked_by_id_even_past_the_first_k() -> None:
+    index = HammingIndex(bits=16)
+    index.add_many(list(range(100, 0, -1)), [_code(1)] * 100)
+    index.add(500, _code())
+    hits = index.search([_code()], max_distance=16, limit=60)
+    assert hits[0] == Hit(500, 0)
+    assert [hit.reference_id for hit in hits[1:]] == list(range(1, 60))
+    assert {hit.distance for hit in hits[1:]} == {1}
+
+
+def test_adding_a_reference_again_replaces_its_code() -> None:
+    index = _index()
+    index.add(3, _code(0))
+    assert len(index) == 3
+    assert index.distance(3, [_code()]) == 1
+    assert index.code(3) == _code(0)
+    assert index.code(42) is None
