@@ -5,7 +5,7 @@ the decoded-original cache and ingest, each in its own module. It is also the
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -13,6 +13,8 @@ from hashes import DecodedImage, Fingerprints, ImageError, Keypoints, fingerprin
 from provenance.check.library_view import Original
 from provenance.config import Settings
 from provenance.errors import from_image_error
+from provenance.library.hash_import import ImportSummary, export_records, import_records
+from provenance.library.hash_records import BadLine, HashRecord
 from provenance.library.ingest import IngestOutcome, ReferenceDetails, ingest
 from provenance.library.originals import as_original, reference_metadata
 from provenance.library.references import References
@@ -54,6 +56,17 @@ class Library:
         if outcome.created:
             self.indexes.refresh(force=True)
         return outcome
+
+    def import_hashes(self, parsed: Iterable[tuple[int, HashRecord | BadLine]], filename: str) -> ImportSummary:
+        """Add hash-only originals (fingerprints an agency shared without pixels)."""
+        summary = import_records(self.sessions, parsed, filename)
+        if summary.imported:
+            self.indexes.refresh(force=True)
+        return summary
+
+    def export_hashes(self) -> Iterator[HashRecord]:
+        """Every original as a hash record (the format `import_hashes` reads)."""
+        return export_records(self.sessions)
 
     def delete(self, reference_id: int) -> Reference:
         with self.sessions.begin() as session:

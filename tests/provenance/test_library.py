@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import create_engine, text
 
 from provenance.config import Settings
 from provenance.errors import Conflict, InvalidInput, NotFound
 from provenance.library.library import Library, ReferenceDetails
+from provenance.library.search import REFRESH_SECONDS
 from tests.conftest import COPIES, MALFORMED, ORIGINALS, POSTGRES_URL
 
 DUNE = ORIGINALS / "Dune.jpg"
@@ -16,7 +19,8 @@ DUNE = ORIGINALS / "Dune.jpg"
 def _fresh_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text('DROP TABLE IF EXISTS fingerprints, "references" CASCADE'))
+        tables = 'fingerprints, "references", library_changes, library_generation'
+        connection.execute(text(f"DROP TABLE IF EXISTS {tables} CASCADE"))
     engine.dispose()
 
 
@@ -108,3 +112,21 @@ def test_sqlite_runs_in_wal_mode(library: Library, settings: Settings) -> None:
     with library.sessions() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert (settings.home / "provenance.db").exists()
+
+
+def test_another_process_sees_ingests_and_deletes_within_seconds(any_library: Library) -> None:
+    server = Library(any_library.settings)
+    try:
+        assert server.hash_neighbours("pdq", [b"\0" * 32], 256, 5) == []
+        dune = any_library.ingest(DUNE.read_bytes(), str(DUNE)).reference
+        wood = any_library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg").reference
+        time.sleep(REFRESH_SECONDS + 0.1)
+        assert sorted(server.hash_neighbours("pdq", [b"\0" * 32], 256, 5)) == sorted([dune.id, wood.id])
+        generation = server.indexes.generation
+        any_library.delete(dune.id)
+        time.sleep(REFRESH_SECONDS + 0.1)
+        assert server.hash_neighbours("pdq", [b"\0" * 32], 256, 5) == [wood.id]
+        assert server.hash_distance("pdq", dune.id, [b"\0" * 32]) is None
+        assert server.indexes.generation == generation + 1
+    finally:
+        server.close()
