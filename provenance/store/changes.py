@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,12 +52,15 @@ def record(session: Session, kind: str, reference_ids: Sequence[int]) -> int:
     )
     if generation is None:
         raise RuntimeError("the store has no generation row (open it with open_database)")
-    if reference_ids:
-        session.execute(
-            insert(LibraryChange),
-            [{"generation": generation, "reference_id": rid, "kind": kind} for rid in reference_ids],
-        )
+    log(session, int(generation), kind, reference_ids)
     return int(generation)
+
+
+def log(session: Session, generation: int, kind: str, reference_ids: Sequence[int]) -> None:
+    """Log more changes under a generation this transaction already took with `record`."""
+    if reference_ids:
+        rows = [{"generation": generation, "reference_id": rid, "kind": kind} for rid in reference_ids]
+        session.connection().execute(insert(cast(Table, LibraryChange.__table__)), rows)
 
 
 def current(session: Session) -> int:
