@@ -12,7 +12,7 @@ import numpy as np
 from hashes import DecodedImage, Fingerprints, ImageError, Keypoints, fingerprint
 from provenance.check.library_view import Original
 from provenance.config import Settings
-from provenance.errors import from_image_error
+from provenance.errors import NotFound, from_image_error
 from provenance.library.hash_import import ImportSummary, export_records, import_records
 from provenance.library.hash_records import BadLine, HashRecord
 from provenance.library.ingest import IngestOutcome, ReferenceDetails, ingest
@@ -101,6 +101,8 @@ class Library:
 
     def working_copy(self, reference: Reference | Original) -> DecodedImage:
         """The original's pixels at working size (decoded originals are cached)."""
+        if not reference.has_pixels:
+            raise NotFound(f"original {reference.id} is known by its hashes only: it has no pixels")
         return self._working_copies.get(reference.sha256)
 
     def original(self, reference_id: int) -> Original:
