@@ -29,8 +29,10 @@ def bench_hashes(
     table = Table(title=title)
     table.add_column("Step")
     table.add_column("Time", justify="right")
+    table.add_column("CPU", justify="right")
     for timing in timings:
-        table.add_row(timing.name, f"{timing.value:.2f} {timing.unit}")
+        cpu = "" if timing.cpu_seconds is None else f"{timing.cpu_seconds:.1f} s"
+        table.add_row(timing.name, f"{timing.value:.2f} {timing.unit}", cpu)
     out.print(table)
     if missed:
         err.print(f"[red]{missed} of {queries} planted copies were not found[/]", highlight=False)

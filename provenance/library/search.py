@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hashes import ALGORITHMS, KEYPOINTS, Keypoints
@@ -65,7 +65,7 @@ class OriginalsIndex:
                 if len(news.added) + len(news.removed) > RELOAD_OVER:
                     self._hashes = None
                     return
-                added = _hash_rows(session, Fingerprint.reference_id.in_(news.added)) if news.added else {}
+                added = _hash_rows(session, news.added) if news.added else {}
             for name, index in self._hashes.items():
                 index.remove_many(news.removed)
                 ids, values = added.get(name, ([], []))
@@ -82,7 +82,7 @@ class OriginalsIndex:
                 indexes = {name: HammingIndex(a.bits) for name, a in ALGORITHMS.items()}
                 with self._sessions() as session:
                     generation = changes.current(session)
-                    grouped = _hash_rows(session, true())
+                    grouped = _hash_rows(session, None)
                 for name, (ids, values) in grouped.items():
                     indexes[name].add_many(ids, values)
                 self._hashes, self._generation, self._checked_at = indexes, generation, time.monotonic()
@@ -102,16 +102,24 @@ class OriginalsIndex:
         return self._features
 
 
-def _hash_rows(session: Session, condition: ColumnElement[bool]) -> dict[str, tuple[list[int], list[bytes]]]:
-    """(reference ids, codes) per hash algorithm, by reference id: equally close
-    originals are then ranked as they were added."""
-    rows = session.execute(
-        select(Fingerprint.algorithm, Fingerprint.reference_id, Fingerprint.value)
-        .where(Fingerprint.algorithm.in_(list(ALGORITHMS)), condition)
-        .order_by(Fingerprint.reference_id)
-    )
+def _hash_rows(session: Session, reference_ids: list[int] | None) -> dict[str, tuple[list[int], list[bytes]]]:
+    """(reference ids, codes) per hash algorithm: of every original (one query per
+    algorithm, through its index), or of a few (through their primary key)."""
     grouped: dict[str, tuple[list[int], list[bytes]]] = {name: ([], []) for name in ALGORITHMS}
-    for name, reference_id, value in rows:
-        grouped[name][0].append(reference_id)
-        grouped[name][1].append(value)
+    if reference_ids is None:
+        for name in ALGORITHMS:
+            every = select(Fingerprint.reference_id, Fingerprint.value).where(Fingerprint.algorithm == name)
+            ids, values = grouped[name]
+            for reference_id, value in session.execute(every):
+                ids.append(reference_id)
+                values.append(value)
+        return grouped
+    for start in range(0, len(reference_ids), 1000):
+        some = select(Fingerprint.algorithm, Fingerprint.reference_id, Fingerprint.value).where(
+            Fingerprint.reference_id.in_(reference_ids[start : start + 1000])
+        )
+        for name, reference_id, value in session.execute(some):
+            if name in grouped:
+                grouped[name][0].append(reference_id)
+                grouped[name][1].append(value)
     return grouped

@@ -84,6 +84,7 @@ def test_a_check_matching_a_hash_only_original_says_copy_and_why(library: Librar
     best = report.matches[0]
     assert best.reference.external_id == "D-1" and not best.reference.has_pixels and not best.verified
     assert best.regions == [] and best.transform is None
+    assert report.candidates_verified == 1
     assert any("fingerprints only" in reason for reason in report.reasons)
 
 
