@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import create_engine, text
 
 from provenance.config import Settings
 from provenance.errors import Conflict, InvalidInput, NotFound
+from provenance.library.hash_records import parse_lines, to_line
 from provenance.library.library import Library, ReferenceDetails
 from provenance.library.search import REFRESH_SECONDS
 from tests.conftest import COPIES, MALFORMED, ORIGINALS, POSTGRES_URL
@@ -130,3 +132,22 @@ def test_another_process_sees_ingests_and_deletes_within_seconds(any_library: Li
         assert server.indexes.generation == generation + 1
     finally:
         server.close()
+
+
+def test_hash_records_import_skip_existing_and_export(any_library: Library) -> None:
+    pdq = "0f" * 32
+    lines = [
+        json.dumps({"external_id": "A1", "source": "AFP", "pdq": pdq, "phash": "00ff" * 4, "credit": "AFP / Q"}),
+        json.dumps({"external_id": "A2", "pdq": pdq}),
+    ]
+    summary = any_library.import_hashes(parse_lines(lines), "afp.jsonl")
+    assert (summary.imported, summary.existing, summary.bad) == (2, 0, [])
+    again = any_library.import_hashes(parse_lines(lines), "afp.jsonl")
+    assert (again.imported, again.existing) == (0, 2)
+    first = any_library.list(source="AFP")[0]
+    assert not first.has_pixels and first.image_metadata["credit"] == "AFP / Q"
+    assert sorted(any_library.hash_neighbours("pdq", [bytes.fromhex(pdq)], 0, 5)) == sorted(
+        r.id for r in any_library.list()
+    )
+    exported = [json.loads(to_line(record)) for record in any_library.export_hashes()]
+    assert exported == [json.loads(lines[0]), {"external_id": "A2", "source": "unattributed", "pdq": pdq}]
