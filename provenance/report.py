@@ -44,6 +44,9 @@ class ReferenceSummary(BaseModel):
     caption: str | None = None
     width: int
     height: int
+    has_pixels: bool = Field(
+        default=True, description="False for an original known only by its fingerprints (shared without pixels)"
+    )
 
 
 class Transform(BaseModel):
@@ -114,6 +117,10 @@ class CheckReport(BaseModel):
     confidence: float
     reasons: list[str]
     matches: list[Match] = Field(default_factory=list)
+    candidates_verified: int = Field(
+        default=0,
+        description="Originals the search verified for this check: at most 5 found by hashes, 4 per feature look-up",
+    )
     metadata: ImageMetadata
     evidence: str | None = Field(
         default=None, description="Where the evidence image (original, outlined copy, heat map) was stored"

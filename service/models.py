@@ -87,6 +87,9 @@ class ReferenceBrief(BaseModel):
     byline: str | None
     captured_at: str | None
     ingested_at: str
+    has_pixels: bool = Field(
+        default=True, description="False for an original known by its hashes only (ingest-hashes): no preview"
+    )
 
 
 class ReferenceOut(ReferenceBrief):
@@ -120,6 +123,7 @@ def _reference_fields(reference: Reference) -> dict[str, object]:
         "byline": metadata.byline,
         "captured_at": metadata.captured_at,
         "ingested_at": reference.ingested_at.isoformat(),
+        "has_pixels": reference.has_pixels,
     }
 
 

@@ -153,3 +153,33 @@ def test_check_has_an_option_for_every_claim() -> None:
     options = {param.name for param in typer.main.get_command(app).commands["check"].params}
     claims = {"claim_montage" if name == "claimed_montage" else name for name in Claims.model_fields}
     assert claims <= options
+
+
+@pytest.mark.slow
+def test_export_and_ingest_hashes_round_trip(home: Path, tmp_path: Path) -> None:
+    exported = tmp_path / "afp.jsonl"
+    assert run(home, "references", "export", str(exported)).returncode == 0
+    records = json_lines(exported.read_text())
+    assert len(records) == 4 and all(len(record["pdq"]) == 64 for record in records)
+    other = tmp_path / "other"
+    result = run(other, "ingest-hashes", str(exported))
+    assert result.returncode == 0, result.stderr
+    assert "4 imported, 0 already in the library, 0 bad lines skipped" in result.stderr
+    again = tmp_path / "again.jsonl"
+    assert run(other, "references", "export", str(again)).returncode == 0
+    assert again.read_text() == exported.read_text()
+    listed = json_lines(run(other, "references", "list", "--json").stdout)
+    assert [line["has_pixels"] for line in listed] == [False] * 4
+
+
+@pytest.mark.slow
+def test_ingest_hashes_reports_bad_lines_and_imports_the_rest(tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    good = json.dumps({"external_id": "A1", "source": "AFP", "pdq": "ab" * 32})
+    records.write_text(f"{good}\n{{broken\n" + json.dumps({"external_id": "A2", "pdq": "ab"}) + "\n")
+    result = run(tmp_path / "home", "ingest-hashes", str(records))
+    assert result.returncode == 1
+    assert "line 2:" in result.stderr and "line 3: pdq" in result.stderr
+    assert "1 imported, 0 already in the library, 2 bad lines skipped" in result.stderr
+    missing = run(tmp_path / "home", "ingest-hashes", str(tmp_path / "none.jsonl"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr

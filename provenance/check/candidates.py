@@ -30,13 +30,16 @@ class Candidate:
 
     @property
     def closeness(self) -> float:
-        """0 for identical hashes, about 0.5 for unrelated images."""
-        return min(self.distances[a.name] / a.bits for a in SEARCHED)
+        """0 for identical hashes, about 0.5 for unrelated images (PDQ, the one hash every
+        original has, always counts)."""
+        return min(self.distances[a.name] / a.bits for a in SEARCHED if a.name in self.distances)
 
 
 def is_close(candidate: Candidate) -> bool:
     return any(
-        candidate.distances[a.name] <= a.close_distance for a in ALGORITHMS.values() if a.close_distance is not None
+        candidate.distances[a.name] <= a.close_distance
+        for a in ALGORITHMS.values()
+        if a.close_distance is not None and a.name in candidate.distances
     )
 
 
@@ -75,6 +78,6 @@ def hash_variants(image: DecodedImage, framed: DecodedImage | None) -> HashVaria
 
 
 def candidate(library: IndexView, variants: HashVariants, reference_id: int) -> Candidate:
-    """One original with its distance to the checked image under every hash."""
+    """One original with its distance to the checked image under every hash it has."""
     distances = {name: library.hash_distance(name, reference_id, codes) for name, codes in variants.items()}
-    return Candidate(reference_id, distances)
+    return Candidate(reference_id, {name: d for name, d in distances.items() if d is not None})

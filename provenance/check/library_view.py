@@ -27,6 +27,9 @@ class Original:
     height: int
     sha256: str
     metadata: ImageMetadata
+    has_pixels: bool = True
+    """False for a hash-only original (an agency shared its fingerprints, not its pixels):
+    no keypoints, no working copy, only hash distances to compare."""
 
 
 class IndexView(Protocol):
@@ -36,8 +39,9 @@ class IndexView(Protocol):
         """Originals within `max_distance` of any of the codes, closest first."""
         ...
 
-    def hash_distance(self, algorithm: str, reference_id: int, codes: Sequence[bytes], /) -> int:
-        """The closest of the codes to one original's code (every original has every hash)."""
+    def hash_distance(self, algorithm: str, reference_id: int, codes: Sequence[bytes], /) -> int | None:
+        """The closest of the codes to one original's code; None when it has no code of this
+        algorithm (hash-only originals may come with PDQ alone)."""
         ...
 
     def feature_votes(self, descriptors: np.ndarray, limit: int, min_votes: int, /) -> list[tuple[int, int]]:

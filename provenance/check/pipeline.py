@@ -50,9 +50,10 @@ def check_bytes(
     metadata = extract_metadata(data, image)
     same_bytes = library.original_by_sha256(fingerprints.sha256)
     if same_bytes is not None:
-        found, had_candidates = [_same_file(same_bytes, metadata)], True
+        found, verified = [_same_file(same_bytes, metadata)], 0
     else:
-        found, had_candidates = _originals(library, Query(fingerprints), metadata)
+        found, verified = _originals(library, Query(fingerprints), metadata)
+    had_candidates = same_bytes is not None or verified > 0
     best = found[0] if found else None
     decision = decide(same_bytes is not None, [f.match for f in found], library.count(), had_candidates)
     picture = match_evidence(best, image, evidence)
@@ -76,6 +77,7 @@ def check_bytes(
         confidence=decision.confidence,
         reasons=[*decision.reasons, *credentials.reasons, *indicators.reasons],
         matches=matches,
+        candidates_verified=verified,
         metadata=metadata,
         evidence=indicators.evidence,
         content_credentials=credentials.own,
@@ -89,12 +91,12 @@ def _same_file(original: Original, metadata: ImageMetadata) -> Found:
     return Found(original, None, new_match(original, metadata, {name: 0 for name in ALGORITHMS}, True))
 
 
-def _originals(library: LibraryView, query: Query, metadata: ImageMetadata) -> tuple[list[Found], bool]:
+def _originals(library: LibraryView, query: Query, metadata: ImageMetadata) -> tuple[list[Found], int]:
     """The best match, described, then the originals other parts of the picture come
-    from; and whether any original was a candidate at all."""
+    from; and how many candidate originals the search verified."""
     searched = search(library, query, metadata)
     if searched.best is None:
-        return [], bool(searched.tried)
+        return [], len(searched.tried)
     best = describe_differences(library, query, searched.best)
     best, parts = explain_regions(library, query, metadata, best)
-    return [best, *parts], True
+    return [best, *parts], len(searched.tried)

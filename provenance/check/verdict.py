@@ -26,12 +26,12 @@ class Decision:
 
 
 def is_hash_only_match(match: Match) -> bool:
-    """Every signal that declares a match distance is within it (see `HashAlgorithm.match_distance`)."""
-    return all(
-        match.distances.get(a.name, 1 << 16) <= a.match_distance
-        for a in ALGORITHMS.values()
-        if a.match_distance is not None
-    )
+    """Every signal that declares a match distance is within it (see `HashAlgorithm.match_distance`);
+    a hash-only original without 64-bit hashes is judged on those it has (PDQ always)."""
+    limits = {a.name: a.match_distance for a in ALGORITHMS.values() if a.match_distance is not None}
+    if not match.reference.has_pixels:
+        limits = {name: limit for name, limit in limits.items() if name in match.distances}
+    return all(match.distances.get(name, 1 << 16) <= limit for name, limit in limits.items())
 
 
 def decide(identical: bool, matches: list[Match], library_size: int, had_candidates: bool) -> Decision:
@@ -41,6 +41,16 @@ def decide(identical: bool, matches: list[Match], library_size: int, had_candida
     name = _describe(best)
     if identical:
         return Decision("identical", 1.0, [f"Same bytes as {name}: this file is the original."])
+    if not best.reference.has_pixels:
+        return Decision(
+            "copy",
+            0.55,
+            [
+                f"Perceptual hashes match {name}, an original its agency shared as fingerprints only: "
+                "without its pixels there is no alignment and no map of regions that differ.",
+                *_edit_reasons(best)[1:],
+            ],
+        )
     if not best.verified or best.transform is None:
         return Decision(
             "copy",

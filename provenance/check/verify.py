@@ -43,6 +43,10 @@ def first_verified(
 
 def verify(library: LibraryView, query: Query, metadata: ImageMetadata, candidate: Candidate) -> Found | None:
     original = library.original(candidate.reference_id)
+    if not original.has_pixels:
+        # Known by its hashes alone: nothing to align with, the distances decide.
+        match = new_match(original, metadata, candidate.distances, verified=False)
+        return Found(original, None, match) if is_hash_only_match(match) else None
     alignment = query.align(library.keypoints(original.id), original)
     if alignment is None and is_close(candidate):
         # Smooth pictures give keypoints too few or too noisy to agree; their pixels can.
@@ -79,4 +83,5 @@ def _summary(original: Original) -> ReferenceSummary:
         caption=metadata.caption,
         width=original.width,
         height=original.height,
+        has_pixels=original.has_pixels,
     )

@@ -15,7 +15,7 @@ from provenance.errors import Conflict
 from provenance.library.references import References
 from provenance.metadata import extract_metadata
 from provenance.metadata.c2pa import read_content_credentials
-from provenance.store import DEFAULT_SOURCE, BlobStore, Fingerprint, Reference, StoredCredentials
+from provenance.store import DEFAULT_SOURCE, BlobStore, Fingerprint, Reference, StoredCredentials, changes
 
 
 class ReferenceDetails(BaseModel):
@@ -85,8 +85,9 @@ def ingest(
     try:
         with sessions.begin() as session:
             session.add(reference)
+            session.flush()
+            changes.record(session, changes.ADDED, [reference.id])
             if credentials.present:
-                session.flush()
                 session.add(
                     StoredCredentials(
                         reference_id=reference.id,

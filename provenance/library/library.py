@@ -5,7 +5,7 @@ the decoded-original cache and ingest, each in its own module. It is also the
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -13,13 +13,15 @@ from hashes import DecodedImage, Fingerprints, ImageError, Keypoints, fingerprin
 from provenance.check.library_view import Original
 from provenance.config import Settings
 from provenance.errors import NotFound, from_image_error
+from provenance.library.hash_import import ImportSummary, export_records, import_records
+from provenance.library.hash_records import BadLine, HashRecord
 from provenance.library.ingest import IngestOutcome, ReferenceDetails, ingest
 from provenance.library.originals import as_original, reference_metadata
 from provenance.library.references import References
 from provenance.library.search import OriginalsIndex
 from provenance.library.working_copies import WorkingCopies
 from provenance.metadata.c2pa import ContentCredentials
-from provenance.store import BlobStore, Reference, dispose, get_or_raise, open_database
+from provenance.store import BlobStore, Reference, changes, dispose, get_or_raise, open_database
 
 __all__ = ["IngestOutcome", "Library", "ReferenceDetails", "reference_metadata"]
 
@@ -52,16 +54,28 @@ class Library:
             self.sessions, self.blobs, self.references, data, fingerprints, filename, details or ReferenceDetails()
         )
         if outcome.created:
-            self.indexes.added(outcome.reference.id, fingerprints.hashes)
+            self.indexes.refresh(force=True)
         return outcome
+
+    def import_hashes(self, parsed: Iterable[tuple[int, HashRecord | BadLine]], filename: str) -> ImportSummary:
+        """Add hash-only originals (fingerprints an agency shared without pixels)."""
+        summary = import_records(self.sessions, parsed, filename)
+        if summary.imported:
+            self.indexes.refresh(force=True)
+        return summary
+
+    def export_hashes(self) -> Iterator[HashRecord]:
+        """Every original as a hash record (the format `import_hashes` reads)."""
+        return export_records(self.sessions)
 
     def delete(self, reference_id: int) -> Reference:
         with self.sessions.begin() as session:
             reference = get_or_raise(session, Reference, reference_id, "reference")
             session.delete(reference)
+            changes.record(session, changes.REMOVED, [reference_id])
         self.blobs.delete(reference.sha256)
         self._working_copies.forget(reference.sha256)
-        self.indexes.removed(reference_id)
+        self.indexes.refresh(force=True)
         return reference
 
     def get(self, reference_id: int) -> Reference:
@@ -87,6 +101,8 @@ class Library:
 
     def working_copy(self, reference: Reference | Original) -> DecodedImage:
         """The original's pixels at working size (decoded originals are cached)."""
+        if not reference.has_pixels:
+            raise NotFound(f"original {reference.id} is known by its hashes only: it has no pixels")
         return self._working_copies.get(reference.sha256)
 
     def original(self, reference_id: int) -> Original:
@@ -101,11 +117,8 @@ class Library:
     ) -> builtins.list[int]:
         return self.indexes.hash_neighbours(algorithm, codes, max_distance, limit)
 
-    def hash_distance(self, algorithm: str, reference_id: int, codes: Sequence[bytes]) -> int:
-        distance = self.indexes.hash_distance(algorithm, reference_id, codes)
-        if distance is None:
-            raise NotFound(f"no {algorithm} code for reference {reference_id}")
-        return distance
+    def hash_distance(self, algorithm: str, reference_id: int, codes: Sequence[bytes]) -> int | None:
+        return self.indexes.hash_distance(algorithm, reference_id, codes)
 
     def feature_votes(self, descriptors: np.ndarray, limit: int, min_votes: int) -> builtins.list[tuple[int, int]]:
         return self.indexes.feature_votes(descriptors, limit, min_votes)

@@ -21,4 +21,5 @@ def as_original(reference: Reference) -> Original:
         height=reference.height,
         sha256=reference.sha256,
         metadata=reference_metadata(reference),
+        has_pixels=reference.has_pixels,
     )

@@ -1,5 +1,6 @@
 """Persistence: the SQL schema, the database session factory and the blob folder."""
 
+from provenance.store import changes
 from provenance.store.blobs import BlobStore
 from provenance.store.database import dispose, get_or_raise, open_database
 from provenance.store.schema import (
@@ -21,6 +22,7 @@ __all__ = [
     "Fingerprint",
     "Reference",
     "StoredCredentials",
+    "changes",
     "dispose",
     "get_or_raise",
     "open_database",

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from provenance.errors import NotFound
+from provenance.store.changes import ensure_generation
 from provenance.store.schema import Base
 
 Row = TypeVar("Row", bound=Base)
@@ -24,7 +25,9 @@ def open_database(url: str) -> sessionmaker[Session]:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
     Base.metadata.create_all(engine)
-    return sessionmaker(engine, expire_on_commit=False)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    ensure_generation(sessions)
+    return sessions
 
 
 def _configure_sqlite(connection, _record) -> None:

@@ -114,3 +114,28 @@ class CheckRecord(Base):
     )
     position: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+
+
+class LibraryGeneration(Base):
+    """One row: a counter every change of the originals increments in its own transaction.
+    The row lock orders writers, so a process that has seen generation g has seen every
+    change before it; each process applies the changes since the last it saw."""
+
+    __tablename__ = "library_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LibraryChange(Base):
+    """An original added or removed, by generation: what other processes' indexes apply."""
+
+    __tablename__ = "library_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, index=True)
+    reference_id: Mapped[int] = mapped_column(Integer)
+    """No foreign key: a removal outlives its reference."""
+    kind: Mapped[str] = mapped_column(String(8))
+    """"added" or "removed"."""
+

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="PROVENANCE_TEST_POSTGR
 def pg_settings(tmp_path: Path) -> Settings:
     engine = create_engine(POSTGRES_URL)
     with engine.begin() as connection:
-        connection.execute(text('DROP TABLE IF EXISTS checks, batches, api_keys, fingerprints, "references" CASCADE'))
+        tables = 'checks, batches, api_keys, fingerprints, "references", library_changes, library_generation'
+        connection.execute(text(f"DROP TABLE IF EXISTS {tables} CASCADE"))
     engine.dispose()
     return Settings(home=tmp_path / "home", database_url=POSTGRES_URL)
 

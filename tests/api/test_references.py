@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import time
+
+from provenance.library.hash_records import parse_lines
+from provenance.library.library import Library
+from provenance.library.search import REFRESH_SECONDS
 from tests.api.conftest import Keys, Server
 from tests.conftest import COPIES, ORIGINALS
 
@@ -73,3 +79,27 @@ def test_delete_is_for_admins(server: Server, keys: Keys) -> None:
         assert http.get(f"/v1/references/{reference_id}").status_code == 404
         assert http.delete(f"/v1/references/{reference_id}").status_code == 404
         assert http.get("/v1/references").json()["total"] == 3
+
+
+def test_the_server_sees_deletes_and_hash_imports_made_by_another_process(
+    server: Server, keys: Keys, sample_library: Library
+) -> None:
+    """`sample_library` is not the server's library object: it stands for the CLI."""
+    photo = COPIES / "ladybird_brighter.jpg"
+    with server.client(keys.check) as http:
+        before = http.post("/v1/checks", files={"file": (photo.name, photo.read_bytes())}).json()
+        original = before["matches"][0]["reference"]
+        assert before["verdict"] == "copy" and original["has_pixels"]
+        sample_library.delete(original["id"])
+        time.sleep(REFRESH_SECONDS + 0.2)
+        after = http.post("/v1/checks", files={"file": (photo.name, photo.read_bytes())})
+        assert after.status_code == 201 and after.json()["verdict"] == "unknown"
+        codes = sample_library.fingerprint((ORIGINALS / "LadyBird.jpg").read_bytes()).hashes
+        record = {"external_id": "HASH-LB", "source": "AFP", **{name: code.hex() for name, code in codes.items()}}
+        sample_library.import_hashes(parse_lines([json.dumps(record)]), "afp.jsonl")
+        time.sleep(REFRESH_SECONDS + 0.2)
+        hashed = http.post("/v1/checks", files={"file": (photo.name, photo.read_bytes())}).json()
+        reference = hashed["matches"][0]["reference"]
+        assert hashed["verdict"] == "copy" and reference["external_id"] == "HASH-LB" and not reference["has_pixels"]
+        preview = http.get(f"/v1/references/{reference['id']}/thumbnail.jpg")
+        assert preview.status_code == 404 and "hashes only" in preview.json()["error"]["message"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from provenance.library.index import HammingIndex, Hit
 
 
@@ -82,3 +84,38 @@ def test_256_bit_codes() -> None:
     index.add_many([1, 2], [bytes(32), b"\xff" * 32])
     hits = index.search([b"\xff" * 31 + b"\x00"], max_distance=256, limit=10)
     assert hits == [Hit(2, 8), Hit(1, 248)]
+
+
+def test_equally_close_references_are_ranked_by_id_even_past_the_first_k() -> None:
+    index = HammingIndex(bits=16)
+    index.add_many(list(range(100, 0, -1)), [_code(1)] * 100)
+    index.add(500, _code())
+    hits = index.search([_code()], max_distance=16, limit=60)
+    assert hits[0] == Hit(500, 0)
+    assert [hit.reference_id for hit in hits[1:]] == list(range(1, 60))
+    assert {hit.distance for hit in hits[1:]} == {1}
+
+
+def test_adding_a_reference_again_replaces_its_code() -> None:
+    index = _index()
+    index.add(3, _code(0))
+    assert len(index) == 3
+    assert index.distance(3, [_code()]) == 1
+    assert index.code(3) == _code(0)
+    assert index.code(42) is None
+
+
+def test_search_agrees_with_a_brute_force_scan_ranked_by_distance_then_id() -> None:
+    rng = np.random.default_rng(7)
+    codes = rng.integers(0, 256, (3000, 8), dtype=np.uint8)
+    codes[1000:1400] = codes[0]  # many references equally close to any query
+    index = HammingIndex(bits=64)
+    index.add_many(list(range(1, 3001)), [bytes(code) for code in codes])
+    for trial in range(20):
+        queries = rng.integers(0, 256, (8, 8), dtype=np.uint8)
+        queries[0] = codes[0] ^ (rng.random(8) < 0.1).astype(np.uint8) if trial % 2 else queries[0]
+        distances = np.bitwise_count(queries[:, None, :] ^ codes[None, :, :]).sum(axis=2).min(axis=0)
+        for radius, limit in ((22, 5), (64, 40), (10, 500)):
+            order = np.argsort(distances, kind="stable")
+            expected = [Hit(int(i) + 1, int(distances[i])) for i in order if distances[i] <= radius][:limit]
+            assert index.search([bytes(q) for q in queries], radius, limit) == expected

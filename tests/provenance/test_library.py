@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 from sqlalchemy import create_engine, text
 
 from provenance.config import Settings
 from provenance.errors import Conflict, InvalidInput, NotFound
+from provenance.library.hash_records import parse_lines, to_line
 from provenance.library.library import Library, ReferenceDetails
+from provenance.library.search import REFRESH_SECONDS
 from tests.conftest import COPIES, MALFORMED, ORIGINALS, POSTGRES_URL
 
 DUNE = ORIGINALS / "Dune.jpg"
@@ -16,7 +21,8 @@ DUNE = ORIGINALS / "Dune.jpg"
 def _fresh_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text('DROP TABLE IF EXISTS fingerprints, "references" CASCADE'))
+        tables = 'fingerprints, "references", library_changes, library_generation'
+        connection.execute(text(f"DROP TABLE IF EXISTS {tables} CASCADE"))
     engine.dispose()
 
 
@@ -108,3 +114,40 @@ def test_sqlite_runs_in_wal_mode(library: Library, settings: Settings) -> None:
     with library.sessions() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert (settings.home / "provenance.db").exists()
+
+
+def test_another_process_sees_ingests_and_deletes_within_seconds(any_library: Library) -> None:
+    server = Library(any_library.settings)
+    try:
+        assert server.hash_neighbours("pdq", [b"\0" * 32], 256, 5) == []
+        dune = any_library.ingest(DUNE.read_bytes(), str(DUNE)).reference
+        wood = any_library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg").reference
+        time.sleep(REFRESH_SECONDS + 0.1)
+        assert sorted(server.hash_neighbours("pdq", [b"\0" * 32], 256, 5)) == sorted([dune.id, wood.id])
+        generation = server.indexes.generation
+        any_library.delete(dune.id)
+        time.sleep(REFRESH_SECONDS + 0.1)
+        assert server.hash_neighbours("pdq", [b"\0" * 32], 256, 5) == [wood.id]
+        assert server.hash_distance("pdq", dune.id, [b"\0" * 32]) is None
+        assert server.indexes.generation == generation + 1
+    finally:
+        server.close()
+
+
+def test_hash_records_import_skip_existing_and_export(any_library: Library) -> None:
+    pdq = "0f" * 32
+    lines = [
+        json.dumps({"external_id": "A1", "source": "AFP", "pdq": pdq, "phash": "00ff" * 4, "credit": "AFP / Q"}),
+        json.dumps({"external_id": "A2", "pdq": pdq}),
+    ]
+    summary = any_library.import_hashes(parse_lines(lines), "afp.jsonl")
+    assert (summary.imported, summary.existing, summary.bad) == (2, 0, [])
+    again = any_library.import_hashes(parse_lines(lines), "afp.jsonl")
+    assert (again.imported, again.existing) == (0, 2)
+    first = any_library.list(source="AFP")[0]
+    assert not first.has_pixels and first.image_metadata["credit"] == "AFP / Q"
+    assert sorted(any_library.hash_neighbours("pdq", [bytes.fromhex(pdq)], 0, 5)) == sorted(
+        r.id for r in any_library.list()
+    )
+    exported = [json.loads(to_line(record)) for record in any_library.export_hashes()]
+    assert exported == [json.loads(lines[0]), {"external_id": "A2", "source": "unattributed", "pdq": pdq}]
