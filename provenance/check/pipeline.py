@@ -100,4 +100,4 @@ def _originals(library: LibraryView, query: Query, metadata: ImageMetadata) -> t
         return ([other] if other else []), bool(searched.tried)
     best = describe_differences(library, query, searched.best)
     best, parts = explain_regions(library, query, metadata, best)
-    return [judge_scene(library, query, best), *parts], True
+    return [judge_scene(library, query, metadata, best), *parts], True

@@ -57,7 +57,7 @@ MAX_LARGEST_SHARE = 0.6
 """No one place holds this share of the changed pixels (edits: >= 0.52, median 1.0)."""
 
 
-def judge_scene(library: LibraryView, query: Query, best: Found) -> Found:
+def judge_scene(library: LibraryView, query: Query, metadata: ImageMetadata, best: Found) -> Found:
     """The best match with scene evidence when it shows another photograph of the
     original's scene; unchanged otherwise (and when a region is traced to another
     original: a composite is proven, not guessed)."""
@@ -70,9 +70,9 @@ def judge_scene(library: LibraryView, query: Query, best: Found) -> Found:
         return best
     image = query.fingerprints.image
     geometry = _aligned_geometry(library, query, best.original, alignment.mirrored, match.regions)
-    evidence = viewpoint(geometry, MIN_EPIPOLAR_INLIERS) or moved_subjects(
-        match.regions, match.changed_fraction or 0.0, image.width, image.height
-    )
+    evidence = viewpoint(geometry, MIN_EPIPOLAR_INLIERS)
+    if evidence is None and not recorded_as_derived(best.original.metadata, metadata):
+        evidence = moved_subjects(match.regions, match.changed_fraction or 0.0, image.width, image.height)
     if evidence is None:
         return best
     return replace(best, match=match.model_copy(update={"scene": evidence}))
@@ -122,6 +122,16 @@ def moved_subjects(regions: Sequence[Region], changed_fraction: float, width: in
     if spread < MIN_SPREAD or largest >= MAX_LARGEST_SHARE:
         return None
     return SceneEvidence(finding="moved_subjects", places=len(regions), spread=round(spread, 3))
+
+
+def recorded_as_derived(original: ImageMetadata, copy: ImageMetadata) -> bool:
+    """The copy's XMP says it was made from the original's file (its document, original
+    document or derived-from id is one of the original's ids): then it is this exposure,
+    edited, whatever the pattern of its changes. Burst frames are separate files with ids
+    of their own, so they are not caught here."""
+    ids = {original.document_id, original.instance_id, original.original_document_id} - {None, ""}
+    claimed = {copy.document_id, copy.original_document_id, copy.derived_from_document_id} - {None, ""}
+    return bool(ids & claimed)
 
 
 def _aligned_geometry(

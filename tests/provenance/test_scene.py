@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from provenance.check.scene import MIN_UNALIGNED_INLIERS, moved_subjects, viewpoint
+from provenance.check.scene import MIN_UNALIGNED_INLIERS, moved_subjects, recorded_as_derived, viewpoint
 from provenance.check.verdict import decide
 from provenance.claims import ClaimContext, Claims, assess_claims
+from provenance.metadata import ImageMetadata
 from provenance.report import Match, ReferenceSummary, Region, SceneEvidence, Transform
 from provenance.vision.epipolar import Epipolar
 
@@ -87,3 +88,11 @@ def test_a_montage_claim_is_unverifiable_when_an_edit_cannot_be_told_from_anothe
     [answer] = assess_claims(Claims(claimed_montage=True), context)
     assert answer.outcome == "unverifiable"
     assert "cannot be told from another photograph of the same scene" in answer.evidence
+
+
+def test_a_copy_whose_xmp_names_the_original_as_its_source_is_that_exposure() -> None:
+    original = ImageMetadata(document_id="xmp.did:A1", instance_id="xmp.iid:A1")
+    assert recorded_as_derived(original, ImageMetadata(derived_from_document_id="xmp.did:A1"))
+    assert recorded_as_derived(original, ImageMetadata(document_id="xmp.did:A1", instance_id="xmp.iid:B2"))
+    assert not recorded_as_derived(original, ImageMetadata(document_id="xmp.did:C3"))
+    assert not recorded_as_derived(ImageMetadata(), ImageMetadata())
