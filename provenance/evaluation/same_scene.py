@@ -89,7 +89,7 @@ def multi_paste(image: Image.Image, donor: Image.Image, rng: np.random.Generator
     edited = image.copy()
     boxes = []
     half_width, half_height = image.width // 2, image.height // 2
-    for quadrant in rng.permutation(4)[:PASTES]:
+    for quadrant in (int(q) for q in rng.permutation(4)[:PASTES]):
         fraction = rng.uniform(*PASTE_AREA)
         width = max(8, min(half_width - 8, round((fraction * image.width * image.height) ** 0.5)))
         height = max(8, min(half_height - 8, round(fraction * image.width * image.height / width)))

@@ -72,5 +72,6 @@ def test_multi_paste_changes_three_quadrants() -> None:
     changed = np.abs(np.asarray(edited, dtype=int) - 120).sum(axis=2) > 0
     quadrants = [changed[:300, :400], changed[:300, 400:], changed[300:, :400], changed[300:, 400:]]
     assert sum(q.any() for q in quadrants) == 3
+    assert all(type(c) is int for c in box), "the box is written to outcomes.jsonl"
     x, y, w, h = box
     assert changed[y : y + h, x : x + w].mean() > 0.9
