@@ -83,7 +83,10 @@ def viewpoint_among(
 ) -> Found | None:
     """When no candidate verified: the candidate that shares a camera geometry with the
     picture far beyond chance, as an unverified match carrying the evidence."""
-    unique = list({c.reference_id: c for c in reversed(candidates)}.values())[::-1][:MAX_UNALIGNED_CANDIDATES]
+    first: dict[int, Candidate] = {}
+    for candidate in candidates:
+        first.setdefault(candidate.reference_id, candidate)
+    unique = list(first.values())[:MAX_UNALIGNED_CANDIDATES]
     if not unique:
         return None
     features = describe(_grey(query.fingerprints.image.pixels))
@@ -92,17 +95,18 @@ def viewpoint_among(
         original = library.original(candidate.reference_id)
         scored.append((compare_geometry(features, _original_features(library, original)), candidate, original))
     geometry, candidate, original = max(scored, key=lambda s: s[0].epipolar_inliers)
-    evidence = viewpoint(geometry, MIN_UNALIGNED_INLIERS, plane_share=1.0)
+    evidence = viewpoint(geometry, MIN_UNALIGNED_INLIERS)
     if evidence is None:
         return None
     match = new_match(original, metadata, candidate.distances, False).model_copy(update={"scene": evidence})
     return Found(original, None, match)
 
 
-def viewpoint(geometry: Epipolar, min_inliers: int, plane_share: float = MAX_PLANE_SHARE) -> SceneEvidence | None:
+def viewpoint(geometry: Epipolar, min_inliers: int) -> SceneEvidence | None:
     """Viewpoint evidence when enough pairs fit one camera geometry and fewer than
-    `plane_share` of them fit one flat mapping (1.0: any share, when no affine held)."""
-    if geometry.epipolar_inliers < min_inliers or geometry.plane_share >= plane_share:
+    MAX_PLANE_SHARE of them fit one flat mapping (more: a copy, even one no affine verified,
+    such as a photograph of a print seen at an angle)."""
+    if geometry.epipolar_inliers < min_inliers or geometry.plane_share >= MAX_PLANE_SHARE:
         return None
     return SceneEvidence(
         finding="viewpoint", epipolar_inliers=geometry.epipolar_inliers, plane_inliers=geometry.plane_inliers

@@ -59,8 +59,9 @@ def test_viewpoint_needs_enough_pairs_and_a_low_plane_share() -> None:
     assert viewpoint(Epipolar(200, 120, 60, 12), 50) is not None
     assert viewpoint(Epipolar(200, 120, 110, 12), 50) is None, "a copy keeps ~all pairs on one plane"
     assert viewpoint(Epipolar(60, 40, 10, 6), 50) is None, "too few pairs"
-    unaligned = viewpoint(Epipolar(300, MIN_UNALIGNED_INLIERS, 95, 12), MIN_UNALIGNED_INLIERS, plane_share=1.0)
+    unaligned = viewpoint(Epipolar(300, MIN_UNALIGNED_INLIERS, 60, 12), MIN_UNALIGNED_INLIERS)
     assert unaligned is not None and unaligned.epipolar_inliers == MIN_UNALIGNED_INLIERS
+    assert viewpoint(Epipolar(300, 150, 148, 12), MIN_UNALIGNED_INLIERS) is None, "one plane: a copy, not a viewpoint"
 
 
 def test_moved_subjects_read_related_and_say_why_no_montage_is_claimed() -> None:
