@@ -132,9 +132,11 @@ def print_eval(result: EvalResult) -> None:
         f"mean IoU {summary['mean_iou']}, check p50 {summary['check_ms_p50']} ms, p90 {summary['check_ms_p90']} ms.",
         highlight=False,
     )
+    related, pairs = summary["real_pairs_related_right_original"]
     out.print(
         f"Another photograph called the same photograph (copy, altered, composite): "
-        f"{summary['another_photograph_called_same']}.",
+        f"{summary['another_photograph_called_same']}; real second exposures ({SAME_SCENE_GROUP}) "
+        f"related with the right original: {related} of {pairs}.",
         highlight=False,
     )
     out.print(confusion_table("Confusion (rows: expected, columns: reported)", result.confusion()))

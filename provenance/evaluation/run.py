@@ -70,6 +70,7 @@ class EvalResult:
         matched = [o for o in self.outcomes if o.group not in DISTRACTOR_GROUPS]
         benign = [o for o in self.outcomes if o.group in BENIGN_GROUPS]
         distractors = [o for o in self.outcomes if o.group == "distractor"]
+        real_pairs = [o for o in self.outcomes if o.group == same_scene.GROUP]
         ious = [o.iou for o in self.outcomes if o.iou is not None]
         times = [o.milliseconds for o in self.outcomes]
         return {
@@ -82,6 +83,10 @@ class EvalResult:
             "another_photograph_called_same": same_scene.called_same_photograph(
                 (o.expected_verdict, o.verdict) for o in self.outcomes
             ),
+            "real_pairs_related_right_original": [
+                sum(o.verdict == "related" and o.right_reference for o in real_pairs),
+                len(real_pairs),
+            ],
             "check_ms_p50": round(statistics.median(times), 1) if times else None,
             "check_ms_p90": round(float(np.percentile(times, 90)), 1) if times else None,
         }
