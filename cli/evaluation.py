@@ -15,6 +15,7 @@ from cli.output import err, fail, out, print_json_line
 from provenance.errors import InvalidInput, ProvenanceError
 from provenance.evaluation.bench import run_bench
 from provenance.evaluation.run import EvalResult, run_eval
+from provenance.evaluation.same_scene import GROUP as SAME_SCENE_GROUP
 from provenance.folders import iter_files
 
 
@@ -90,6 +91,17 @@ def evaluate_metadata(
         out.print(f"differs: {line}", highlight=False)
 
 
+def confusion_table(title: str, confusion: dict[str, dict[str, int]]) -> Table:
+    verdicts = ["identical", "copy", "altered", "composite", "related", "unknown"]
+    matrix = Table(title=title)
+    matrix.add_column("expected")
+    for verdict in verdicts:
+        matrix.add_column(verdict, justify="right")
+    for expected, counts in confusion.items():
+        matrix.add_row(expected, *(str(counts.get(verdict, 0)) for verdict in verdicts))
+    return matrix
+
+
 def eval_progress(as_json: bool) -> Callable[[int, int], None] | None:
     if as_json or not err.is_terminal:
         return None
@@ -120,15 +132,17 @@ def print_eval(result: EvalResult) -> None:
         f"mean IoU {summary['mean_iou']}, check p50 {summary['check_ms_p50']} ms, p90 {summary['check_ms_p90']} ms.",
         highlight=False,
     )
-    confusion = result.confusion()
-    verdicts = ["identical", "copy", "altered", "composite", "related", "unknown"]
-    matrix = Table(title="Confusion (rows: expected, columns: reported)")
-    matrix.add_column("expected")
-    for verdict in verdicts:
-        matrix.add_column(verdict, justify="right")
-    for expected, counts in confusion.items():
-        matrix.add_row(expected, *(str(counts.get(verdict, 0)) for verdict in verdicts))
-    out.print(matrix)
+    related, pairs = summary["real_pairs_related_right_original"]
+    out.print(
+        f"Another photograph called the same photograph (copy, altered, composite): "
+        f"{summary['another_photograph_called_same']}; real second exposures ({SAME_SCENE_GROUP}) "
+        f"related with the right original: {related} of {pairs}.",
+        highlight=False,
+    )
+    out.print(confusion_table("Confusion (rows: expected, columns: reported)", result.confusion()))
+    real_pairs = result.confusion(SAME_SCENE_GROUP)
+    if real_pairs:
+        out.print(confusion_table(f"Confusion of {SAME_SCENE_GROUP} (real second exposures)", real_pairs))
     forensics = result.forensics.to_json()
     indicators = Table(
         title=f"No-reference indicators, no original used (% fired at moderate or above; p50 {forensics['ms_p50']} ms)"

@@ -95,6 +95,8 @@ class ClaimContext:
     """The matched original's metadata (as ingested, sidecar statements included)."""
     region_count: int = 0
     changed_fraction: float | None = None
+    cannot_tell: bool = False
+    """Places differ, but an edit of them cannot be told from another exposure (provenance.check.scene)."""
     edits: tuple[str, ...] = ()
     copy: ImageMetadata | None = None
     credentials: ContentCredentials | None = None
@@ -322,6 +324,12 @@ def _montage(claimed_montage: bool, context: ClaimContext) -> ClaimAssessment:
             True,
             f"Compared with {context.original_label}{taken}, the copy {what}: {context.region_count} region"
             f"{'s' if context.region_count != 1 else ''} differ{share}",
+        )
+    if context.verdict == "related" and context.cannot_tell:
+        return answer(
+            None,
+            f"Compared with {context.original_label}, {context.region_count} separate places differ, but an edit of "
+            "them cannot be told from another photograph of the same scene taken moments apart",
         )
     if context.verdict == "related":
         return answer(

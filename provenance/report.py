@@ -92,6 +92,27 @@ class Region(BaseModel):
     )
 
 
+class SceneEvidence(BaseModel):
+    """Why the checked image reads as another photograph of the original's scene, not an
+    edit of it (see provenance.check.scene)."""
+
+    finding: Literal["viewpoint", "moved_subjects"] = Field(
+        description="viewpoint: the point pairs fit one camera geometry but no flat mapping of the original, "
+        "which no edit produces; moved_subjects: same viewpoint, but several separate places spread over the "
+        "frame differ, which an edit of them cannot be told from (another exposure moments apart)"
+    )
+    epipolar_inliers: int | None = Field(
+        default=None, description="SIFT point pairs consistent with one camera geometry (fundamental matrix)"
+    )
+    plane_inliers: int | None = Field(
+        default=None, description="Of the same pairs, those consistent with one flat mapping (homography)"
+    )
+    places: int | None = Field(default=None, description="Separate places that differ (moved_subjects)")
+    spread: float | None = Field(
+        default=None, description="Share of the frame the box around the differing places covers (moved_subjects)"
+    )
+
+
 class Match(BaseModel):
     reference: ReferenceSummary
     distances: dict[str, int] = Field(description="Hamming distances per hash algorithm (closest rotation/mirror)")
@@ -103,6 +124,9 @@ class Match(BaseModel):
         default=None, description="Share of the compared area that differs from the original"
     )
     metadata_diff: list[MetadataChange] = Field(default_factory=list)
+    scene: SceneEvidence | None = Field(
+        default=None, description="Set when the evidence shows another photograph of the same scene (verdict related)"
+    )
     original_credentials: ContentCredentials | None = Field(
         default=None, description="Content Credentials the original carried when it was ingested"
     )

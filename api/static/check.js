@@ -40,6 +40,15 @@ const CREDENTIALS = {
   unreadable: "Present but unreadable.",
 };
 
+/* Why a picture is another photograph of the scene (match.scene), in words for the page. */
+const SCENE = {
+  viewpoint: (scene) => "Another viewpoint: " + scene.epipolar_inliers + " point pairs fit one camera geometry, only "
+    + scene.plane_inliers + " of them one flat mapping of the original. No edit produces that.",
+  moved_subjects: (scene, places) => places + " separate places differ, spread over "
+    + Math.round(scene.spread * 100) + "% of the frame, outlined in red: people or objects that moved between two "
+    + "exposures cannot be told from an edit of them, so no montage is claimed.",
+};
+
 const LEVELS = { none: "No sign", weak: "Weak sign", moderate: "Moderate sign", strong: "Strong sign" };
 
 const THUMBNAILS = {
@@ -162,7 +171,8 @@ function showEdits(match) {
   const items = match.edits.map((edit) => el("li", {}, EDITS[edit] || edit));
   const changed = match.regions.filter((region) => !region.explained_by).length;
   const parts = match.regions.length - changed;
-  if (changed) {
+  if (match.scene) items.push(el("li", { class: "strong" }, SCENE[match.scene.finding](match.scene, changed)));
+  else if (changed) {
     items.push(el("li", { class: "strong" }, changed + " region(s) of the picture changed, outlined in red in the evidence"));
   }
   if (parts) {

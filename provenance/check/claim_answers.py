@@ -30,6 +30,7 @@ def answer_claims(
         original=original.metadata if original and best and verdict != "related" else None,
         region_count=len(best.regions) if best else 0,
         changed_fraction=best.changed_fraction if best else None,
+        cannot_tell=best is not None and best.scene is not None and best.scene.finding == "moved_subjects",
         edits=tuple(best.edits) if best else (),
         copy=copy,
         credentials=credentials,

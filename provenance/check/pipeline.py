@@ -14,6 +14,7 @@ from provenance.check.evidence import EvidenceSink, match_evidence
 from provenance.check.indicators import indicators_evidence
 from provenance.check.library_view import LibraryView, Original
 from provenance.check.query import Query
+from provenance.check.scene import judge_scene, viewpoint_among
 from provenance.check.search import search
 from provenance.check.verdict import decide
 from provenance.check.verify import Found, new_match
@@ -93,10 +94,13 @@ def _same_file(original: Original, metadata: ImageMetadata) -> Found:
 
 def _originals(library: LibraryView, query: Query, metadata: ImageMetadata) -> tuple[list[Found], int]:
     """The best match, described, then the originals other parts of the picture come
-    from; and how many candidate originals the search verified."""
+    from, and whether it is another photograph of the scene; and how many candidate
+    originals the search verified. When none verified, a candidate may still share a
+    camera geometry."""
     searched = search(library, query, metadata)
     if searched.best is None:
-        return [], len(searched.tried)
+        other = viewpoint_among(library, query, metadata, searched.tried)
+        return ([other] if other else []), len(searched.tried)
     best = describe_differences(library, query, searched.best)
     best, parts = explain_regions(library, query, metadata, best)
-    return [best, *parts], len(searched.tried)
+    return [judge_scene(library, query, metadata, best), *parts], len(searched.tried)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hashes import ALGORITHMS
-from provenance.report import Match, Transform, Verdict
+from provenance.report import Match, SceneEvidence, Transform, Verdict
 
 RELATED_DISTORTION = 0.2
 """When this share of the keypoints' misfit varies smoothly across the frame, no single
@@ -51,6 +51,8 @@ def decide(identical: bool, matches: list[Match], library_size: int, had_candida
                 *_edit_reasons(best)[1:],
             ],
         )
+    if not best.verified and best.scene is not None:
+        return _another_photograph(name, best.scene, best)
     if not best.verified or best.transform is None:
         return Decision(
             "copy",
@@ -82,6 +84,8 @@ def decide(identical: bool, matches: list[Match], library_size: int, had_candida
                 *_region_reasons(best),
             ],
         )
+    if best.scene is not None:
+        return _another_photograph(name, best.scene, best)
     if best.regions:
         return Decision(
             "altered",
@@ -92,6 +96,41 @@ def decide(identical: bool, matches: list[Match], library_size: int, had_candida
         "copy",
         round(min(0.99, 0.6 + 0.4 * strength), 2),
         [f"Same photograph as {name}: {geometry}.", *_edit_reasons(best)],
+    )
+
+
+def _another_photograph(name: str, scene: SceneEvidence, match: Match) -> Decision:
+    """`related`, in words an editor can act on (the evidence: provenance.check.scene)."""
+    if scene.finding == "moved_subjects":
+        return Decision(
+            "related",
+            0.5,
+            [
+                f"Same scene and viewpoint as {name}, but {scene.places} separate places differ, spread over "
+                f"{scene.spread:.0%} of the frame: the pattern of people or objects that moved between two exposures "
+                "from a fixed camera. An edit of these places cannot be told from another photograph taken moments "
+                "apart, so no montage is claimed; compare the outlined places with the original.",
+                *_region_reasons(match)[:1],
+            ],
+        )
+    if not match.verified:
+        return Decision(
+            "related",
+            0.55,
+            [
+                f"No transform of {name} explains this picture, but {scene.epipolar_inliers} point pairs fit one "
+                "camera geometry with it: another photograph of the same scene from a different viewpoint, "
+                "not an edit of it.",
+            ],
+        )
+    return Decision(
+        "related",
+        0.8,
+        [
+            f"Same scene as {name}, but a different photograph: {scene.epipolar_inliers} point pairs fit one camera "
+            f"geometry, but only {scene.plane_inliers} of them fit any single flat mapping of the original. The "
+            "viewpoint moved (parallax or perspective), which no edit of the original produces.",
+        ],
     )
 
 

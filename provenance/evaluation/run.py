@@ -25,6 +25,7 @@ from PIL import Image, ImageEnhance, ImageOps
 from provenance.check.pipeline import check_bytes
 from provenance.config import Settings
 from provenance.errors import ProvenanceError
+from provenance.evaluation import same_scene
 from provenance.evaluation import variants as v
 from provenance.evaluation.forensics import ForensicsEval
 from provenance.folders import iter_files
@@ -33,8 +34,8 @@ from provenance.report import CheckReport
 
 HELD_OUT_SHARE = 0.15
 BENIGN_GROUPS = ("reencode", "resize", "crop", "mirror", "rotate", "colour", "framing", "combined")
-ALTERED_GROUPS = ("paste", "copy_move", "inpaint", "text", "local_resized", "composite")
-DISTRACTOR_GROUPS = ("distractor", "same_scene")
+ALTERED_GROUPS = ("paste", "copy_move", "inpaint", "text", "local_resized", "multi_paste", "composite")
+DISTRACTOR_GROUPS = ("distractor", "same_scene", same_scene.GROUP)
 DISTRACTOR_EDITS = ("resized", "crop", "mirror", "rotate", "screenshot")
 """Benign edits only: the forensic table counts indicators on distractors as false alarms."""
 
@@ -69,6 +70,7 @@ class EvalResult:
         matched = [o for o in self.outcomes if o.group not in DISTRACTOR_GROUPS]
         benign = [o for o in self.outcomes if o.group in BENIGN_GROUPS]
         distractors = [o for o in self.outcomes if o.group == "distractor"]
+        real_pairs = [o for o in self.outcomes if o.group == same_scene.GROUP]
         ious = [o.iou for o in self.outcomes if o.iou is not None]
         times = [o.milliseconds for o in self.outcomes]
         return {
@@ -78,13 +80,23 @@ class EvalResult:
             "benign_called_altered": _share(o.verdict in ("altered", "composite") for o in benign),
             "distractors_matched": sum(o.verdict not in ("unknown", "related") for o in distractors),
             "mean_iou": round(statistics.fmean(ious), 3) if ious else None,
+            "another_photograph_called_same": same_scene.called_same_photograph(
+                (o.expected_verdict, o.verdict) for o in self.outcomes
+            ),
+            "real_pairs_related_right_original": [
+                sum(o.verdict == "related" and o.right_reference for o in real_pairs),
+                len(real_pairs),
+            ],
             "check_ms_p50": round(statistics.median(times), 1) if times else None,
             "check_ms_p90": round(float(np.percentile(times, 90)), 1) if times else None,
         }
 
-    def confusion(self) -> dict[str, dict[str, int]]:
+    def confusion(self, group: str | None = None) -> dict[str, dict[str, int]]:
+        """Expected verdict -> reported verdict -> count, over every variant or one group."""
         table: dict[str, Counter] = defaultdict(Counter)
         for outcome in self.outcomes:
+            if group is not None and outcome.group != group:
+                continue
             table[outcome.expected_verdict][outcome.verdict] += 1
         return {expected: dict(counts) for expected, counts in table.items()}
 
@@ -95,6 +107,7 @@ class EvalResult:
             "summary": self.summary(),
             "groups": self.groups(),
             "confusion": self.confusion(),
+            "confusion_same_scene_real": self.confusion(same_scene.GROUP),
             "forensics": self.forensics.to_json(),
         }
 
@@ -119,10 +132,15 @@ def run_eval(
                 if index not in held_out:
                     reference = library.ingest(Path(path).read_bytes(), path, ReferenceDetails(source="eval")).reference
                     names[path] = reference.external_id
+            pairs = same_scene.pairs_beside(originals_dir)
+            for original in sorted({str(p.original) for p in pairs}):
+                ingested = library.ingest(Path(original).read_bytes(), original, ReferenceDetails(source="eval"))
+                names[original] = ingested.reference.external_id
             result = EvalResult(seed=seed, library_size=len(names))
             in_library = [p for p in files if p in names]
             donors = [files[i] for i in sorted(held_out)]
             planned = list(_plan(in_library, donors, names, rng))
+            planned += [partial(_made, variant) for variant in same_scene.second_exposures(pairs, names)]
             for done, make in enumerate(planned, start=1):
                 variant = make()
                 result.outcomes.append(score(library, variant))
@@ -170,6 +188,7 @@ def _variant_specs(original_id: str, partner_id: str) -> list[tuple]:
     for kind in ("crop-resize-q50", "mirror-bright-webp", "rotate-border-q60"):
         specs.append(("combined", kind))
     specs += [("paste", "hard"), ("paste", "soft"), ("copy_move",), ("inpaint",), ("text",), ("local_resized",)]
+    specs.append(("multi_paste",))
     specs += [("composite", partner_id), ("same_scene",)]
     return specs
 
@@ -254,6 +273,9 @@ def _make(spec: tuple, path: str, donor_path: str, partner_path: str, seed: int)
             x, y, width, height = (round(c * 0.6) for c in box)
             return altered(f"{kind}-resized-q60", (x, y, width, height), v.encode(v.resized(picture, 0.6), quality=60))
         return altered(name, box, v.encode(picture, quality=85))
+    if group == "multi_paste":
+        picture, box = same_scene.multi_paste(image, _social_media_copy(donor_path), rng)
+        return altered("three-pastes-apart", box, v.encode(picture, quality=85))
     if group == "composite":
         picture, box = v.composite(image, _social_media_copy(partner_path), rng)
         both = (original_id, spec[1])
@@ -262,6 +284,10 @@ def _make(spec: tuple, path: str, donor_path: str, partner_path: str, seed: int)
         frame = v.encode(v.same_scene(image, rng), quality=85)
         return v.Variant(group, "neighbouring-frame", original_id, (original_id,), "related", None, frame)
     raise ValueError(f"unknown variant {spec}")
+
+
+def _made(variant: v.Variant) -> v.Variant:
+    return variant
 
 
 @lru_cache(maxsize=8)

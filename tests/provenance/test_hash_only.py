@@ -92,3 +92,19 @@ def test_a_check_far_from_a_hash_only_original_is_unknown(library: Library) -> N
     library.import_hashes(parse_lines([to_line(_record_of(library, DUNE, "D-1"))]), "afp.jsonl")
     report = check_bytes(library, WOOD.read_bytes(), "wood.jpg")
     assert report.verdict == "unknown" and report.matches == []
+
+
+def _flipped(hex_code: str, bits: int) -> str:
+    """The code with its first `bits` bits inverted: near the original, not within a match."""
+    value = int(hex_code, 16) ^ (((1 << bits) - 1) << (len(hex_code) * 4 - bits))
+    return f"{value:0{len(hex_code)}x}"
+
+
+def test_a_hash_only_candidate_that_does_not_match_leaves_the_check_unknown(library: Library) -> None:
+    """Close enough to be tried, too far to match: nothing to align its pixels or geometry with."""
+    record = _record_of(library, DUNE, "D-1")
+    near = record.model_copy(update={"pdq": _flipped(record.pdq, 50), "phash": _flipped(record.phash or "", 12)})
+    library.import_hashes(parse_lines([to_line(near)]), "afp.jsonl")
+    report = check_bytes(library, DUNE.read_bytes(), "dune.jpg")
+    assert report.verdict == "unknown" and report.matches == []
+    assert report.candidates_verified == 1
