@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import bench_hashes, check, evaluation, hash_records, ingest, keys, openapi, references, serve
+from cli import bench_hashes, check, db, evaluation, hash_records, ingest, keys, openapi, references, serve
 
 app = typer.Typer(help="Find the agency original of a photograph and say how a copy differs.", no_args_is_help=True)
 app.command()(ingest.ingest)
@@ -23,6 +23,7 @@ app.command()(openapi.openapi)
 references.app.command("export")(hash_records.export_hashes)
 app.add_typer(references.app, name="references")
 app.add_typer(keys.app, name="keys")
+app.add_typer(db.app, name="db")
 
 
 def main() -> None:

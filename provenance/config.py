@@ -18,6 +18,18 @@ class Settings(BaseSettings):
     """Folder holding the SQLite database and the working copies of originals."""
     database_url: str | None = None
     """SQLAlchemy URL; defaults to SQLite inside `home`."""
+    migrate_on_start: bool = True
+    """Bring the database to the newest migration when a process opens it. Turn it off
+    where the operator runs `provenance db upgrade` (docker/compose.yaml does, once)."""
+    blob_url: str | None = None
+    """Where originals, evidence pictures and the batch spool live: a folder path (shared
+    by every worker, e.g. a network mount) or `s3://bucket/prefix`; defaults to `home`."""
+    s3_endpoint_url: str | None = None
+    """An S3-compatible server (MinIO, Ceph...) instead of AWS's."""
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    """With the secret below; when unset, boto3's own chain (AWS_* variables, instance roles)."""
+    s3_secret_access_key: str | None = None
     max_bytes: int = 64 * 2**20
     max_pixels: int = 120_000_000
     working_size: int = 1024
@@ -35,17 +47,24 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.home / 'provenance.db'}"
 
     @property
+    def blob_root(self) -> Path:
+        """The folder of the blob areas when blobs are files: `blob_url`'s path, or `home`."""
+        if self.blob_url and not self.blob_url.startswith("s3://"):
+            return Path(self.blob_url.removeprefix("file://"))
+        return self.home
+
+    @property
     def blob_dir(self) -> Path:
-        return self.home / "originals"
+        return self.blob_root / "originals"
 
     @property
     def evidence_dir(self) -> Path:
-        return self.home / "evidence"
+        return self.blob_root / "evidence"
 
     @property
     def spool_dir(self) -> Path:
         """Uploaded batch files waiting to be checked; kept until checked, so a restart resumes."""
-        return self.home / "spool"
+        return self.blob_root / "spool"
 
     @property
     def decode_limits(self) -> DecodeLimits:

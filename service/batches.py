@@ -1,7 +1,8 @@
 """Batches: many images (or a zip of them) checked in the background.
 
-Uploaded files are spooled to `PROVENANCE_HOME/spool/<batch>/<position>` and the
-batch is recorded before the caller gets its id, so a restart picks up where it
+Uploaded files are spooled to the blob store's `spool` area as `<batch>/<position>`
+(a folder under PROVENANCE_HOME, a shared path or an S3 bucket: any worker reads
+them) and the batch is recorded before the caller gets its id, so a restart picks up where it
 stopped. One worker thread runs batches in order; each file becomes a stored check
 (an error report when it cannot be read, as in `provenance check`). When a batch
 ends, an optional callback receives it, signed (see `service.webhooks`).
@@ -10,7 +11,6 @@ ends, an optional callback receives it, signed (see `service.webhooks`).
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import zipfile
 import zlib
@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from provenance.config import Settings
 from provenance.errors import InvalidInput
-from provenance.store import Batch, CheckRecord, get_or_raise
+from provenance.store import Batch, BlobStore, CheckRecord, get_or_raise, open_blobs
 from service.checks import CheckStore, EvidenceLocation, clean_filename, new_id
 from service.models import Submission, batch_out
 from service.webhooks import deliver
@@ -54,6 +54,7 @@ class BatchRunner:
         self.checks = checks
         self.sessions = checks.sessions
         self.evidence_location = evidence_location
+        self.spool = open_blobs(settings, "spool")
         self.callback_attempts = callback_attempts
         self.callback_backoff = callback_backoff
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-batch")
@@ -64,12 +65,10 @@ class BatchRunner:
         Raises InvalidInput, before anything is queued, for any breach of the limits."""
         callback_url = self._valid_callback(callback_url)
         batch_id = new_id()
-        folder = self.settings.spool_dir / batch_id
-        folder.mkdir(parents=True, exist_ok=True)
         try:
-            filenames = self._spool(uploads, folder)
+            filenames = self._spool(uploads, batch_id)
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+            self.spool.remove_prefix(f"{batch_id}/")
             raise
         batch = Batch(
             id=batch_id,
@@ -128,7 +127,7 @@ class BatchRunner:
             )
         return url
 
-    def _spool(self, uploads: Iterable[tuple[str | None, BinaryIO]], folder: Path) -> list[str]:
+    def _spool(self, uploads: Iterable[tuple[str | None, BinaryIO]], batch_id: str) -> list[str]:
         filenames: list[str] = []
         total = 0
         for name, stream in _expand(uploads, self.settings):
@@ -137,7 +136,8 @@ class BatchRunner:
                     f"a batch holds at most {self.settings.max_batch_files} files", code="too_many_files"
                 )
             try:
-                total += _copy_bounded(stream, folder / str(len(filenames)), name, self.settings.max_bytes)
+                key = f"{batch_id}/{len(filenames)}"
+                total += _copy_bounded(stream, self.spool, key, name, self.settings.max_bytes)
             except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
                 raise InvalidInput(f"{name} cannot be read from the zip: {exc}", code="bad_zip") from exc
             if total > self.settings.max_request_bytes:
@@ -157,7 +157,6 @@ class BatchRunner:
 
     def _work(self, batch_id: str) -> None:
         batch = self.get(batch_id)
-        folder = self.settings.spool_dir / batch_id
         if batch.status != "done":
             self._set(batch_id, status="running")
             done = {record.position for record in self.records(batch_id)}
@@ -166,10 +165,10 @@ class BatchRunner:
                     return
                 if position in done:
                     continue
-                data = (folder / str(position)).read_bytes()
+                data = self.spool.read(f"{batch_id}/{position}")
                 self.checks.check(data, filename, Submission(), self.evidence_location, batch=(batch_id, position))
             self._set(batch_id, status="done", finished_at=datetime.now(UTC))
-            shutil.rmtree(folder, ignore_errors=True)
+            self.spool.remove_prefix(f"{batch_id}/")
         if batch.callback_url and batch.callback_status == "pending" and not self._stopping.is_set():
             payload = batch_out(self.get(batch_id), self.records(batch_id)).model_dump(mode="json")
             delivery = deliver(
@@ -230,13 +229,20 @@ def _check_entry(entry: zipfile.ZipInfo, settings: Settings) -> None:
         raise InvalidInput(f"{entry.filename} in the zip expands {MAX_ZIP_RATIO}x or more", code="zip_bomb")
 
 
-def _copy_bounded(stream: BinaryIO, target: Path, name: str, limit: int) -> int:
+def _copy_bounded(stream: BinaryIO, spool: BlobStore, key: str, name: str, limit: int) -> int:
     """Copy at most `limit` bytes; sizes stated by a zip or a client are not trusted."""
-    written = 0
-    with target.open("wb") as out:
-        while chunk := stream.read(_COPY_CHUNK):
-            written += len(chunk)
-            if written > limit:
-                raise InvalidInput(f"{name} has more than {limit:,} bytes", code="limit_exceeded")
-            out.write(chunk)
-    return written
+    return spool.write_stream(key, _Bounded(stream, name, limit))
+
+
+class _Bounded:
+    """A file object that refuses to give more than `limit` bytes."""
+
+    def __init__(self, stream: BinaryIO, name: str, limit: int) -> None:
+        self.stream, self.name, self.limit, self.read_so_far = stream, name, limit, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.stream.read(_COPY_CHUNK if size is None or size < 0 else min(size, _COPY_CHUNK))
+        self.read_so_far += len(chunk)
+        if self.read_so_far > self.limit:
+            raise InvalidInput(f"{self.name} has more than {self.limit:,} bytes", code="limit_exceeded")
+        return chunk

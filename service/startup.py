@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from provenance.config import Settings
 from provenance.library.library import Library
-from provenance.store import BlobStore
+from provenance.store import open_blobs
 from service.batches import BatchRunner
 from service.checks import CheckStore, EvidenceLocation
 from service.keys import KeyStore
@@ -41,5 +41,5 @@ def open_services(settings: Settings) -> Services:
     """Open the library (database, blob store, indexes) and the stores built on it."""
     library = Library(settings)
     lock = threading.Lock()
-    checks = CheckStore(library, BlobStore(settings.evidence_dir), lock)
+    checks = CheckStore(library, open_blobs(settings, "evidence"), lock)
     return Services(settings, library, KeyStore(library.sessions), checks, lock)

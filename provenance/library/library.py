@@ -21,7 +21,7 @@ from provenance.library.references import References
 from provenance.library.search import OriginalsIndex
 from provenance.library.working_copies import WorkingCopies
 from provenance.metadata.c2pa import ContentCredentials
-from provenance.store import BlobStore, Reference, changes, dispose, get_or_raise, open_database
+from provenance.store import Reference, changes, dispose, get_or_raise, open_blobs, open_database
 
 __all__ = ["IngestOutcome", "Library", "ReferenceDetails", "reference_metadata"]
 
@@ -32,8 +32,8 @@ class Library:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.sessions = open_database(settings.resolved_database_url)
-        self.blobs = BlobStore(settings.blob_dir)
+        self.sessions = open_database(settings.resolved_database_url, settings.migrate_on_start)
+        self.blobs = open_blobs(settings, "originals")
         self.references = References(self.sessions)
         self.indexes = OriginalsIndex(self.sessions)
         self._working_copies = WorkingCopies(self.blobs, settings.decode_limits)

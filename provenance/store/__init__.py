@@ -1,7 +1,7 @@
-"""Persistence: the SQL schema, the database session factory and the blob folder."""
+"""Persistence: the SQL schema and its migrations, the database session factory and the blob stores."""
 
 from provenance.store import changes
-from provenance.store.blobs import BlobStore
+from provenance.store.blobs import BlobStore, FolderBlobs, S3Blobs, open_blobs
 from provenance.store.database import dispose, get_or_raise, open_database
 from provenance.store.schema import (
     DEFAULT_SOURCE,
@@ -20,10 +20,13 @@ __all__ = [
     "BlobStore",
     "CheckRecord",
     "Fingerprint",
+    "FolderBlobs",
     "Reference",
+    "S3Blobs",
     "StoredCredentials",
     "changes",
     "dispose",
     "get_or_raise",
+    "open_blobs",
     "open_database",
 ]

@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from tests.api.conftest import Keys, Server, start_server
-from tests.conftest import COPIES, ORIGINALS
+from tests.conftest import COPIES, ORIGINALS, environment_of
+
+pytestmark = pytest.mark.store
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -48,7 +50,7 @@ def test_check_a_copy_gives_the_cli_report_with_an_id_and_evidence(server: Serve
 def test_same_report_as_the_cli(server: Server, keys: Keys) -> None:
     """The API's report is `provenance check --json`'s, field for field, plus the stored fields."""
     copy = COPIES / "ladybird_mirrored.webp"
-    environment = {"PROVENANCE_HOME": str(server.settings.home), "PATH": ""}
+    environment = {**environment_of(server.settings), "PATH": ""}
     cli = subprocess.run(
         [sys.executable, "-m", "cli", "check", "--json", str(copy)],
         capture_output=True, text=True, env=environment, timeout=300,

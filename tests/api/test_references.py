@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from provenance.library.hash_records import parse_lines
 from provenance.library.library import Library
 from provenance.library.search import REFRESH_SECONDS
 from tests.api.conftest import Keys, Server
 from tests.conftest import COPIES, ORIGINALS
+
+pytestmark = pytest.mark.store
 
 
 def test_ingest_then_same_bytes_give_the_existing_reference(server: Server, keys: Keys) -> None:
