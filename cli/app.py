@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import bench_hashes, check, db, evaluation, hash_records, ingest, keys, openapi, references, serve
+from cli import bench_hashes, check, db, doctor, evaluation, hash_records, ingest, keys, openapi, references, serve
 
 app = typer.Typer(help="Find the agency original of a photograph and say how a copy differs.", no_args_is_help=True)
 app.command()(ingest.ingest)
@@ -20,6 +20,7 @@ app.command("eval")(evaluation.evaluate)
 app.command("eval-metadata")(evaluation.evaluate_metadata)
 app.command()(serve.serve)
 app.command()(openapi.openapi)
+app.command()(doctor.doctor)
 references.app.command("export")(hash_records.export_hashes)
 app.add_typer(references.app, name="references")
 app.add_typer(keys.app, name="keys")
