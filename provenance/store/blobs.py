@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -136,10 +136,6 @@ class FolderBlobs(BlobStore):
         self.root = root
         self.location = str(root)
 
-    def path(self, key_or_sha256: str) -> Path:
-        key = content_key(key_or_sha256) if _SHA256.fullmatch(key_or_sha256) else key_or_sha256
-        return self.root / key
-
     def write(self, key: str, data: bytes) -> None:
         self._write(key, lambda handle: handle.write(data))
 
@@ -153,7 +149,7 @@ class FolderBlobs(BlobStore):
 
         return self._write(key, copy)
 
-    def _write(self, key: str, fill: Any) -> int:
+    def _write(self, key: str, fill: Callable[[BinaryIO], object]) -> int:
         target = self.root / key
         temporary: str | None = None
         try:
@@ -164,7 +160,7 @@ class FolderBlobs(BlobStore):
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, target)
-            return int(written or 0)
+            return written if isinstance(written, int) else 0
         except OSError as exc:
             if temporary:
                 Path(temporary).unlink(missing_ok=True)
