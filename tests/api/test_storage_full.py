@@ -81,3 +81,12 @@ def test_full_database_after_the_blob_write_answers_507_and_leaves_no_blob(
     filler.unlink()
     assert ingest(server).status_code == 201
     assert len(list(open_blobs(settings, "originals").list())) == 1
+
+
+def test_an_unreachable_bucket_makes_the_server_not_ready(tmp_path: Path, serve: Callable[..., Server]) -> None:
+    settings = Settings(home=tmp_path / "home", blob_url="s3://gone/p", s3_endpoint_url="http://127.0.0.1:9",
+                        s3_region="us-east-1", s3_access_key_id="x", s3_secret_access_key="y")
+    server = serve(settings, require_auth=False)
+    with server.client() as http:
+        ready = http.get("/readyz")
+    assert ready.status_code == 503 and ready.json()["error"]["code"] == "storage_unavailable"

@@ -114,6 +114,13 @@ def test_without_migrate_on_start_a_database_behind_the_code_is_refused(settings
     dispose(open_database(settings.resolved_database_url, migrate=False))
 
 
+def test_a_command_on_a_database_behind_the_code_says_what_to_run(settings: Settings) -> None:
+    environment = {**environment_of(settings), "PROVENANCE_MIGRATE_ON_START": "false"}
+    result = CliRunner().invoke(app, ["references", "list"], env=environment)
+    assert result.exit_code == 2 and "provenance db upgrade" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_processes_opening_a_new_database_at_once_all_succeed(settings: Settings) -> None:
     failures: list[BaseException] = []
 
