@@ -27,6 +27,8 @@ STATUS_BY_CODE = {
     "limit_exceeded": 413,
     "too_many_files": 413,
     "zip_bomb": 413,
+    "no_match": 409,
+    "not_proposed": 422,
 }
 """Codes not listed are the caller's mistake: 400."""
 

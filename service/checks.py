@@ -15,11 +15,13 @@ import uuid
 from collections.abc import Callable
 from pathlib import PurePosixPath, PureWindowsPath
 
+from provenance.check.exclusion import without
 from provenance.check.pipeline import check_bytes
 from provenance.errors import NotFound, ProvenanceError
 from provenance.library.library import Library
 from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
 from provenance.store import BlobStore, CheckRecord, get_or_raise
+from service.decisions import DecisionStore
 from service.models import Submission
 
 EvidenceLocation = Callable[[str], str]
@@ -46,6 +48,7 @@ class CheckStore:
         self.library = library
         self.sessions = library.sessions
         self.evidence_blobs = evidence
+        self.decisions = DecisionStore(self.sessions)
         self.lock = lock or threading.Lock()
         """Held around each check: the library's in-memory indexes are not safe to
         read while an ingest or delete in another thread changes them."""
@@ -71,9 +74,12 @@ class CheckStore:
             return evidence_location(check_id)
 
         report: CheckReport | ErrorReport
+        rejected = self.decisions.rejected_for(hashlib.sha256(data).hexdigest())
         try:
             with self.lock:
-                report = check_bytes(self.library, data, filename, sink, submission.claims())
+                report = check_bytes(without(self.library, rejected), data, filename, sink, submission.claims())
+            if rejected:
+                report = _note_rejected(report, rejected)
         except ProvenanceError as exc:
             if batch is None:
                 raise
@@ -108,3 +114,10 @@ class CheckStore:
         if record.evidence_sha256 is None:
             raise NotFound(f"check {check_id} has no evidence image (no verified match, and no indicator picture)")
         return self.evidence_blobs.get(record.evidence_sha256)
+
+
+def _note_rejected(report: CheckReport, rejected: frozenset[int]) -> CheckReport:
+    """Say so when editors' rejections kept originals out of this check."""
+    ids = ", ".join(str(i) for i in sorted(rejected))
+    reason = f"editors rejected original(s) {ids} for this file before; they are not proposed again"
+    return report.model_copy(update={"reasons": [*report.reasons, reason]})

@@ -7,17 +7,18 @@ into its model; nothing else builds these objects from dicts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provenance.claims import Claims
 from provenance.errors import InvalidInput
 from provenance.library.library import reference_metadata
 from provenance.metadata import ImageMetadata
 from provenance.report import CheckReport, ErrorInfo, ErrorReport
-from provenance.store import ApiKey, Batch, CheckRecord, Reference
+from provenance.store import ApiKey, Batch, CheckRecord, Decision, Reference
 
 
 class Submission(Claims):
@@ -49,9 +50,50 @@ class CheckId(BaseModel):
     id: str
 
 
+class DecisionIn(BaseModel):
+    """An editor's word on a check's match."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["confirmed", "rejected"]
+    reference_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="The proposed original decided on (default: the best match)"
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class DecisionOut(BaseModel):
+    """A decision as kept in the audit log: never changed, a later one supersedes it."""
+
+    id: int
+    check_id: str
+    reference_id: int
+    decision: Literal["confirmed", "rejected"]
+    machine_verdict: str = Field(description="What the machine said when the editor decided")
+    reviewer: str = Field(description="The API key's name (or the CLI user) who decided")
+    note: str | None = None
+    created_at: str
+
+
+def decision_out(row: Decision) -> DecisionOut:
+    return DecisionOut(
+        id=row.id,
+        check_id=row.check_id,
+        reference_id=row.reference_id,
+        decision=row.decision,  # type: ignore[arg-type]  # the store only takes the two literals
+        machine_verdict=row.machine_verdict,
+        reviewer=row.reviewer,
+        note=row.note,
+        created_at=as_utc(row.created_at).isoformat(),
+    )
+
+
 class StoredFields(BaseModel):
     submitted: Submission
     created_at: str
+    decisions: list[DecisionOut] = Field(
+        default_factory=list, description="Editors' decisions on the match, oldest first; the last one stands"
+    )
 
 
 # Pydantic orders fields from the last base: the id, the report, then what was stored with it.
@@ -63,13 +105,13 @@ class CheckErrorOut(StoredFields, ErrorReport, CheckId):
     """A batch item that could not be checked."""
 
 
-def check_out(record: CheckRecord) -> CheckOut | CheckErrorOut:
+def check_out(record: CheckRecord, decisions: Sequence[Decision] = ()) -> CheckOut | CheckErrorOut:
     """The report as `provenance check --json` prints it, plus the check's id, when it
-    was made and what was submitted with it."""
+    was made, what was submitted with it and the editors' decisions on it."""
     model = CheckErrorOut if "error" in record.report else CheckOut
     created_at = as_utc(record.created_at).isoformat()
     fields = {"id": record.id, **record.report, "submitted": record.submitted, "created_at": created_at}
-    return model.model_validate(fields)
+    return model.model_validate({**fields, "decisions": [decision_out(d) for d in decisions]})
 
 
 class ReferenceBrief(BaseModel):

@@ -50,8 +50,10 @@ def create_check(
 def get_check(
     request: Request, check_id: str, caller: Annotated[Caller, Depends(require("check"))]
 ) -> CheckOut | CheckErrorOut:
-    """A single check's report, or a batch item's (which may be an error report)."""
-    return check_out(services(request).checks.get(check_id))
+    """A single check's report, or a batch item's (which may be an error report), with the
+    editors' decisions on it."""
+    store = services(request).checks
+    return check_out(store.get(check_id), store.decisions.history(check_id))
 
 
 @router.get(

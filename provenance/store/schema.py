@@ -139,3 +139,23 @@ class LibraryChange(Base):
     kind: Mapped[str] = mapped_column(String(8))
     """"added" or "removed"."""
 
+
+
+class Decision(Base):
+    """An editor's word on a check's match: `confirmed` or `rejected`. Append-only: a
+    later decision on the same check supersedes an earlier one for reading, and both are
+    kept as the audit log. `copy_sha256` keys the rejected pair, so the same file is
+    never proposed that original again."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check_id: Mapped[str] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), index=True)
+    reference_id: Mapped[int] = mapped_column(Integer, index=True)
+    """No foreign key: the audit log outlives a deleted original."""
+    copy_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    machine_verdict: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[str] = mapped_column(String(16))
+    reviewer: Mapped[str] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(String(2000), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
