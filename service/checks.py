@@ -20,6 +20,7 @@ from provenance.check.pipeline import check_bytes
 from provenance.errors import NotFound, ProvenanceError
 from provenance.library.library import Library
 from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
+from provenance.signing import EvidenceSigner
 from provenance.store import BlobStore, CheckRecord, get_or_raise
 from service.decisions import DecisionStore
 from service.models import Submission
@@ -44,8 +45,16 @@ def clean_filename(name: str | None) -> str:
 
 
 class CheckStore:
-    def __init__(self, library: Library, evidence: BlobStore, lock: threading.Lock | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        evidence: BlobStore,
+        lock: threading.Lock | None = None,
+        signer: EvidenceSigner | None = None,
+    ) -> None:
         self.library = library
+        self.signer = signer
+        """Signs evidence pictures with the newsroom's key (Content Credentials), when set."""
         self.sessions = library.sessions
         self.evidence_blobs = evidence
         self.decisions = DecisionStore(self.sessions)
@@ -68,6 +77,8 @@ class CheckStore:
         stored_evidence: list[str] = []
 
         def sink(png: bytes) -> str:
+            if self.signer is not None:
+                png = self.signer.sign(png, f"Evidence of check {check_id}")
             digest = hashlib.sha256(png).hexdigest()
             self.evidence_blobs.put(digest, png)
             stored_evidence.append(digest)

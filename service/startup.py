@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from provenance.config import Settings
 from provenance.library.library import Library
+from provenance.metadata.c2pa import use_trust_anchors
+from provenance.signing import EvidenceSigner, SigningError
 from provenance.store import BlobStore
 from service.batches import BatchRunner
 from service.checks import CheckStore, EvidenceLocation
@@ -38,8 +41,30 @@ class Services:
 
 
 def open_services(settings: Settings) -> Services:
-    """Open the library (database, blob store, indexes) and the stores built on it."""
+    """Open the library (database, blob store, indexes) and the stores built on it.
+    Raises SigningError when the newsroom's signing key or trust list cannot be used."""
+    use_trust_anchors(_read_setting(settings.c2pa_trust_anchors, "PROVENANCE_C2PA_TRUST_ANCHORS").decode())
+    signer = evidence_signer(settings)
     library = Library(settings)
     lock = threading.Lock()
-    checks = CheckStore(library, BlobStore(settings.evidence_dir), lock)
+    checks = CheckStore(library, BlobStore(settings.evidence_dir), lock, signer)
     return Services(settings, library, KeyStore(library.sessions), checks, lock)
+
+
+def evidence_signer(settings: Settings) -> EvidenceSigner | None:
+    """The newsroom's signer of evidence pictures, when its certificate and key are set."""
+    if settings.signing_cert is None and settings.signing_key is None:
+        return None
+    if settings.signing_cert is None or settings.signing_key is None:
+        raise SigningError("set both PROVENANCE_SIGNING_CERT and PROVENANCE_SIGNING_KEY, or neither")
+    chain = _read_setting(settings.signing_cert, "PROVENANCE_SIGNING_CERT")
+    return EvidenceSigner.from_pem(chain, _read_setting(settings.signing_key, "PROVENANCE_SIGNING_KEY"))
+
+
+def _read_setting(path: Path | None, name: str) -> bytes:
+    if path is None:
+        return b""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SigningError(f"{name}: cannot read {path}: {exc.strerror or exc}") from exc
