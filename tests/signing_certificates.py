@@ -22,9 +22,8 @@ class TestSigner:
 
 
 def _name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [x509.NameAttribute(NameOID.COMMON_NAME, common_name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test Newsroom")]
-    )
+    organisation = x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test Newsroom")
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name), organisation])
 
 
 def _usage(signing: bool) -> x509.KeyUsage:

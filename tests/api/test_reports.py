@@ -74,7 +74,7 @@ def test_evidence_is_signed_by_the_newsroom_and_trusted_through_the_trust_list(
         evidence = http.get(report["evidence"]).content
         pdf = http.get(f"/v1/checks/{report['id']}/report.pdf").content
 
-    trusted, store = read_content_credentials(evidence, "PNG")  # the server set the trust list
+    trusted, _ = read_content_credentials(evidence, "PNG")  # the server set the trust list
     assert trusted.status == "valid" and trusted.signer and SIGNER_NAME in trusted.signer
     use_trust_anchors(None)
     untrusted, _ = read_content_credentials(evidence, "PNG")
@@ -95,6 +95,7 @@ def test_a_bad_signing_key_is_a_clear_setup_error(tmp_path: Path) -> None:
     (tmp_path / "chain.pem").write_text("not a chain")
     env = {"PROVENANCE_HOME": str(tmp_path / "home"), "PROVENANCE_SIGNING_CERT": str(tmp_path / "chain.pem"),
            "PROVENANCE_SIGNING_KEY": str(tmp_path / "key.pem"), "PATH": ""}
-    result = subprocess.run([sys.executable, "-m", "cli", "references", "list"], capture_output=True, text=True, env=env)
+    command = [sys.executable, "-m", "cli", "references", "list"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     assert result.returncode == 2
     assert "signing key" in result.stderr and "Traceback" not in result.stderr
