@@ -52,7 +52,7 @@ def watch(
 
     with opened_services() as services:
         journal = Journal(journal_path(services.settings.home, folder))
-        feed = FolderFeed(services.library, folder, journal, source=source, settle=settle, poll=poll)
+        feed = FolderFeed(services.ingest, folder, journal, source=source, settle=settle, poll=poll)
         err.print(f"Watching {folder} (settle {settle:g} s); Ctrl-C stops.", highlight=False)
         feed.run(report, stop)
     err.print("Stopped.", highlight=False)

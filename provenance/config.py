@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     """Key of the HMAC-SHA256 signature on batch callbacks; callbacks are refused without it."""
     api_key: str | None = None
     """Key the CLI sends to a remote server (`provenance check --remote URL`)."""
+    watch_days: float = 7.0
+    """Checks that found no original are checked again against originals ingested this many
+    days after them (0: no watchlist)."""
+    watch_callback_url: str | None = None
+    """Receiver of `watch.matched` events (signed like batch callbacks with `webhook_secret`)."""
     signing_cert: Path | None = None
     """PEM certificate chain (signer first) the newsroom signs evidence pictures with (C2PA)."""
     signing_key: Path | None = None
@@ -47,6 +52,11 @@ class Settings(BaseSettings):
     @property
     def evidence_dir(self) -> Path:
         return self.home / "evidence"
+
+    @property
+    def watch_dir(self) -> Path:
+        """Uploads of watched checks, kept for `watch_days`."""
+        return self.home / "watched"
 
     @property
     def spool_dir(self) -> Path:

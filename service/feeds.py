@@ -26,7 +26,10 @@ from watchdog.observers.polling import PollingObserver
 
 from provenance.errors import ProvenanceError
 from provenance.folders import iter_files, read_sidecar
-from provenance.library.library import Library, ReferenceDetails
+from provenance.library.library import IngestOutcome, ReferenceDetails
+
+Ingest = Callable[[bytes, str, ReferenceDetails], IngestOutcome]
+"""How a feed adds an original (`Services.ingest`: the library, then the watchlist)."""
 
 TEMPORARY_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".filepart", ".uploading")
 """Names uploaders give a file while they write it; it is taken once renamed."""
@@ -114,14 +117,14 @@ class FolderFeed:
 
     def __init__(
         self,
-        library: Library,
+        ingest: Ingest,
         folder: Path,
         journal: Journal,
         source: str | None = None,
         settle: float = 2.0,
         poll: bool = False,
     ) -> None:
-        self.library = library
+        self.ingest_original = ingest
         self.folder = folder
         self.journal = journal
         self.source = source
@@ -182,7 +185,7 @@ class FolderFeed:
             details = read_sidecar(str(path)) or ReferenceDetails()
             if self.source:
                 details = details.model_copy(update={"source": self.source})
-            outcome = self.library.ingest(data, str(path), details)
+            outcome = self.ingest_original(data, str(path), details)
         except ProvenanceError as exc:
             return FeedEvent(str(path), "error", error=str(exc))
         except Exception as exc:  # a feed outlives a database or disk that is away

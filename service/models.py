@@ -94,6 +94,12 @@ class StoredFields(BaseModel):
     decisions: list[DecisionOut] = Field(
         default_factory=list, description="Editors' decisions on the match, oldest first; the last one stands"
     )
+    recheck_of: str | None = Field(
+        default=None, description="Set on a watchlist re-check: the earlier check of the same file it answers anew"
+    )
+    rechecked_as: list[str] = Field(
+        default_factory=list, description="Later re-checks of this file that found an original (watchlist)"
+    )
 
 
 # Pydantic orders fields from the last base: the id, the report, then what was stored with it.
@@ -105,13 +111,39 @@ class CheckErrorOut(StoredFields, ErrorReport, CheckId):
     """A batch item that could not be checked."""
 
 
-def check_out(record: CheckRecord, decisions: Sequence[Decision] = ()) -> CheckOut | CheckErrorOut:
+def check_out(
+    record: CheckRecord, decisions: Sequence[Decision] = (), rechecked_as: Sequence[str] = ()
+) -> CheckOut | CheckErrorOut:
     """The report as `provenance check --json` prints it, plus the check's id, when it
-    was made, what was submitted with it and the editors' decisions on it."""
+    was made, what was submitted with it, the editors' decisions on it and its history."""
     model = CheckErrorOut if "error" in record.report else CheckOut
     created_at = as_utc(record.created_at).isoformat()
     fields = {"id": record.id, **record.report, "submitted": record.submitted, "created_at": created_at}
-    return model.model_validate({**fields, "decisions": [decision_out(d) for d in decisions]})
+    history = {"recheck_of": record.recheck_of, "rechecked_as": list(rechecked_as)}
+    return model.model_validate({**fields, "decisions": [decision_out(d) for d in decisions], **history})
+
+
+class WatchEvent(BaseModel):
+    """A watched check answered anew by an original ingested after it."""
+
+    check_id: str = Field(description="The new result")
+    previous_check_id: str | None = Field(description="The earlier check, kept as it was")
+    verdict: str
+    reference_id: int | None = Field(description="The original that now matches")
+    summary: str = Field(description='"unknown on 2 Apr 2026 14:05 UTC; matches AFP original X, ingested ..."')
+    created_at: str
+
+
+def watch_event(record: CheckRecord) -> WatchEvent:
+    matches = record.report.get("matches") or [{}]
+    return WatchEvent(
+        check_id=record.id,
+        previous_check_id=record.recheck_of,
+        verdict=record.report.get("verdict", "unknown"),
+        reference_id=matches[0].get("reference", {}).get("id"),
+        summary=(record.report.get("reasons") or [""])[0],
+        created_at=as_utc(record.created_at).isoformat(),
+    )
 
 
 class ReferenceBrief(BaseModel):

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provenance.config import Settings
-from provenance.library.library import Library
+from provenance.library.library import IngestOutcome, Library, ReferenceDetails
 from provenance.metadata.c2pa import use_trust_anchors
 from provenance.signing import EvidenceSigner, SigningError
-from provenance.store import BlobStore
+from provenance.store import BlobStore, CheckRecord
 from service.batches import BatchRunner
-from service.checks import CheckStore, EvidenceLocation
+from service.checks import CheckStore, EvidenceLocation, evidence_path
 from service.keys import KeyStore
+from service.watchlist import Watchlist, announce
 
 
 @dataclass
@@ -36,6 +37,27 @@ class Services:
         batches.resume()
         return batches
 
+    def ingest(self, data: bytes, filename: str, details: ReferenceDetails | None = None) -> IngestOutcome:
+        """Add an original; when it is new, the watched checks it may answer are checked again."""
+        outcome = self.library.ingest(data, filename, details)
+        if outcome.created:
+            self.recheck_watched(outcome.reference.id)
+        return outcome
+
+    def recheck_watched(self, reference_id: int) -> list[CheckRecord]:
+        """The new results of watched checks this original now answers, each announced
+        to the watch callback when one is set."""
+        if self.checks.watchlist is None:
+            return []
+        self.checks.watchlist.expire()
+        found = []
+        for check_id in self.checks.watchlist.agreeing_with(reference_id):
+            record = self.checks.recheck(check_id, reference_id, evidence_path)
+            if record is not None:
+                found.append(record)
+                announce(self.settings, record)
+        return found
+
     def close(self) -> None:
         self.library.close()
 
@@ -47,7 +69,8 @@ def open_services(settings: Settings) -> Services:
     signer = evidence_signer(settings)
     library = Library(settings)
     lock = threading.Lock()
-    checks = CheckStore(library, BlobStore(settings.evidence_dir), lock, signer)
+    watchlist = Watchlist(library, BlobStore(settings.watch_dir), settings.watch_days)
+    checks = CheckStore(library, BlobStore(settings.evidence_dir), lock, signer, watchlist)
     return Services(settings, library, KeyStore(library.sessions), checks, lock)
 
 

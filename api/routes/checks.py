@@ -11,14 +11,14 @@ from api.forms import form_fields
 from api.schemas import ERRORS, CheckErrorOut, CheckOut
 from api.state import services
 from api.uploads import multipart_only, read_upload
-from service.checks import clean_filename
+from service.checks import clean_filename, evidence_path
 from service.models import Submission, check_out, submission_from
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
 
 
 def evidence_url(check_id: str) -> str:
-    return f"/v1/checks/{check_id}/evidence.png"
+    return evidence_path(check_id)
 
 
 @router.post(
@@ -53,7 +53,7 @@ def get_check(
     """A single check's report, or a batch item's (which may be an error report), with the
     editors' decisions on it."""
     store = services(request).checks
-    return check_out(store.get(check_id), store.decisions.history(check_id))
+    return check_out(store.get(check_id), store.decisions.history(check_id), store.rechecked_as(check_id))
 
 
 @router.get(

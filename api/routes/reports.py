@@ -10,7 +10,7 @@ from api.auth import Caller, require
 from api.schemas import ERRORS
 from api.state import services
 from provenance.errors import NotFound
-from service.models import CheckErrorOut, CheckOut, check_out
+from service.models import check_out
 from service.reports import render_html, render_pdf
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
@@ -19,7 +19,8 @@ router = APIRouter(prefix="/v1/checks", tags=["checks"])
 def _document(request: Request, check_id: str) -> tuple[str, bytes | None]:
     """The report's HTML, and the evidence picture as stored (signed when a key is set)."""
     state = services(request)
-    report: CheckOut | CheckErrorOut = check_out(state.checks.get(check_id), state.checks.decisions.history(check_id))
+    checks = state.checks
+    report = check_out(checks.get(check_id), checks.decisions.history(check_id), checks.rechecked_as(check_id))
     try:
         evidence = state.checks.evidence(check_id)
     except NotFound:

@@ -12,6 +12,7 @@ from provenance.store.schema import (
     Fingerprint,
     Reference,
     StoredCredentials,
+    WatchedCheck,
 )
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Fingerprint",
     "Reference",
     "StoredCredentials",
+    "WatchedCheck",
     "changes",
     "dispose",
     "get_or_raise",

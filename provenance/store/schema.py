@@ -114,6 +114,24 @@ class CheckRecord(Base):
     )
     position: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    recheck_of: Mapped[str | None] = mapped_column(
+        ForeignKey("checks.id", ondelete="SET NULL"), index=True, default=None
+    )
+    """Set on a watchlist re-check: the earlier check of the same file it answers anew."""
+
+
+class WatchedCheck(Base):
+    """A check that found no original (`unknown`, `related`), kept on the watchlist for a
+    while: its stored fingerprints are compared with each original ingested later, and
+    the upload (a blob) is checked again only when they agree."""
+
+    __tablename__ = "watched_checks"
+
+    check_id: Mapped[str] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), primary_key=True)
+    upload_sha256: Mapped[str] = mapped_column(String(64))
+    keypoints: Mapped[bytes] = mapped_column(LargeBinary)
+    mirrored_keypoints: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class LibraryGeneration(Base):

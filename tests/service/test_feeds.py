@@ -18,7 +18,7 @@ from tests.conftest import MALFORMED, ORIGINALS
 
 
 def feed_for(library: Library, folder: Path, home: Path, settle: float = 0.3) -> FolderFeed:
-    return FolderFeed(library, folder, Journal(journal_path(home, folder)), source="AFP", settle=settle)
+    return FolderFeed(library.ingest, folder, Journal(journal_path(home, folder)), source="AFP", settle=settle)
 
 
 def drain(feed: FolderFeed, seconds: float) -> list[FeedEvent]:
@@ -79,7 +79,10 @@ def test_watch_command_ingests_drops_and_survives_a_restart(tmp_path: Path) -> N
 
     def start() -> subprocess.Popen[str]:
         command = [sys.executable, "-m", "cli", "watch", str(folder), "--settle", "0.5", "--json", "--source", "AFP"]
-        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+        assert process.stderr is not None
+        assert "Watching" in process.stderr.readline()  # the observer starts right after this line
+        return process
 
     def stop(process: subprocess.Popen[str]) -> list[dict]:
         process.send_signal(signal.SIGTERM)
@@ -88,7 +91,7 @@ def test_watch_command_ingests_drops_and_survives_a_restart(tmp_path: Path) -> N
         return [json.loads(line) for line in stdout.splitlines()]
 
     watcher = start()
-    time.sleep(3)  # the observer is up once the database is open
+    time.sleep(1)
     upload = folder / "ladybird.jpg.uploading"
     upload.write_bytes((ORIGINALS / "LadyBird.jpg").read_bytes())
     upload.rename(folder / "ladybird.jpg")
@@ -98,6 +101,6 @@ def test_watch_command_ingests_drops_and_survives_a_restart(tmp_path: Path) -> N
 
     (folder / "elephants.jpg").write_bytes((ORIGINALS / "Elephants.jpg").read_bytes())  # while stopped
     watcher = start()
-    time.sleep(4)
+    time.sleep(3)
     second = stop(watcher)
     assert [(Path(line["path"]).name, line["status"]) for line in second] == [("elephants.jpg", "added")]
