@@ -13,6 +13,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
 from provenance.signing import EvidenceSigner
 from provenance.store import BlobStore, CheckRecord, get_or_raise
 from service.decisions import DecisionStore
+from service.lineage import record_matches
 from service.models import Submission
 from service.watchlist import Watchlist, history_sentence
 
@@ -79,12 +81,13 @@ class CheckStore:
         submission: Submission,
         evidence_location: EvidenceLocation,
         batch: tuple[str, int] | None = None,
+        submitted_by: str | None = None,
     ) -> CheckRecord:
         """Check and store. Bad input raises for a single check; in a batch (`batch` is
         its id and the file's position) it is stored as an error report instead, so one
         file never stops the others. A check that found no original goes on the watchlist."""
         record, evidence = self._run(data, filename, submission, evidence_location, batch)
-        self._store(record, evidence)
+        self._store(record, evidence, submitted_by)
         if self.watchlist is not None:
             self.watchlist.watch(record, data)
         return record
@@ -104,7 +107,7 @@ class CheckStore:
         sentence = history_sentence(previous, reference.source, reference.external_id, reference.ingested_at)
         record.report = {**record.report, "reasons": [sentence, *record.report["reasons"]]}
         record.recheck_of = previous.id
-        self._store(record, evidence)
+        self._store(record, evidence, "watchlist")
         self.watchlist.forget(check_id)
         return record
 
@@ -156,12 +159,15 @@ class CheckStore:
         )
         return record, pictures
 
-    def _store(self, record: CheckRecord, pictures: list[bytes]) -> None:
-        """The evidence blob first, then the row that points at it."""
+    def _store(self, record: CheckRecord, pictures: list[bytes], submitted_by: str | None) -> None:
+        """The evidence blob first, then the row that points at it and its lineage entries."""
         if pictures:
             self.evidence_blobs.put(hashlib.sha256(pictures[-1]).hexdigest(), pictures[-1])
+        record.created_at = datetime.now(UTC)
         with self.sessions.begin() as session:
             session.add(record)
+            session.flush()  # the check's row before the rows that point at it
+            record_matches(session, record, submitted_by)
 
     def rechecked_as(self, check_id: str) -> list[str]:
         """The later re-checks of this check's file, oldest first."""

@@ -41,7 +41,8 @@ def create_check(
     report's `evidence` URL."""
     state = services(request)
     data = read_upload(file, state.settings.max_bytes)
-    record = state.checks.check(data, clean_filename(file.filename), submission_from(submitted), evidence_url)
+    submission = submission_from(submitted)
+    record = state.checks.check(data, clean_filename(file.filename), submission, evidence_url, submitted_by=caller.name)
     response.headers["Location"] = f"/v1/checks/{record.id}"
     return check_out(record)
 

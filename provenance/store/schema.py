@@ -177,3 +177,20 @@ class Decision(Base):
     reviewer: Mapped[str] = mapped_column(String(255))
     note: Mapped[str | None] = mapped_column(String(2000), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+
+
+class CheckMatch(Base):
+    """An original a stored check matched, with the shape of the copy (`provenance.lineage`):
+    what an original's lineage is read from, without parsing every report."""
+
+    __tablename__ = "check_matches"
+
+    check_id: Mapped[str] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), primary_key=True)
+    reference_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    """No foreign key: the lineage of a deleted original is still evidence."""
+    rank: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(16))
+    variant: Mapped[dict | None] = mapped_column(JSON, default=None)
+    """None for a match on hashes alone (nothing placed the copy)."""
+    submitted_by: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
