@@ -8,8 +8,8 @@ same variant, whatever their size, format or compression (those change at every
 re-upload and say nothing about where a copy came from).
 
 A copy derives from another when it could have been made from it: it shows no more of
-the original, and keeps every change the other made (mirror, greyscale, frame,
-replaced regions). Of the copies seen earlier that it could come from, the one that had
+the original, and keeps every change the other made (mirror, greyscale, colours,
+frame, replaced regions). Of the copies seen earlier that it could come from, the one that had
 made most of its changes already is its parent (`service.lineage`).
 """
 
@@ -90,7 +90,7 @@ def derives_from(child: Variant, parent: Variant) -> bool:
     cx, cy, cw, ch = child.crop
     inside = cx >= px - GRID and cy >= py - GRID and cx + cw <= px + pw + GRID and cy + ch <= py + ph + GRID
     kept = all(
-        getattr(child, flag) or not getattr(parent, flag) for flag in ("mirrored", "framed", "greyscale")
+        getattr(child, flag) or not getattr(parent, flag) for flag in ("mirrored", "framed", "greyscale", "color_adjusted")
     ) and set(parent.regions) <= set(child.regions)
     turned = parent.rotation == 0 or child.rotation == parent.rotation
     return inside and kept and turned

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from provenance.lineage import Variant, derives_from, variant_of
 from provenance.report import CheckReport
-from provenance.store import CheckMatch, CheckRecord
+from provenance.store import CheckMatch, CheckRecord, Decision
 
 
 class LineageCheck(BaseModel):
@@ -75,9 +75,13 @@ def _specificity(variant: Variant) -> tuple[int, float]:
 
 
 def lineage(sessions: sessionmaker[Session], reference_id: int) -> Lineage:
+    """Checks an editor rejected for this original (their latest word) are left out."""
     with sessions() as session:
         query = select(CheckMatch).where(CheckMatch.reference_id == reference_id).order_by(CheckMatch.created_at)
         rows = list(session.scalars(query))
+        decided = select(Decision).where(Decision.reference_id == reference_id).order_by(Decision.id)
+        latest = {row.check_id: row.decision for row in session.scalars(decided)}
+    rows = [row for row in rows if latest.get(row.check_id) != "rejected"]
     variants: list[LineageVariant] = []
     keys: dict[str, int] = {}
     seen: list[tuple[str, Variant]] = []

@@ -47,3 +47,9 @@ def test_lineage_of_three_related_copies(server: Server, keys: Keys) -> None:
     assert derived[0] is None and derived[1] is None  # the same shape is not a derivation
     assert derived[2] in ids[:2]  # mirrored from the resized copy
     assert derived[3] == ids[2]  # the crop from the mirrored copy, not from the unmirrored one
+
+    with server.client(keys.check) as http:  # an editor says the mirrored copy is not this original
+        assert http.post(f"/v1/checks/{ids[2]}/decision", json={"decision": "rejected"}).status_code == 201
+        after = http.get(f"/v1/references/{reference}/lineage").json()
+    assert [c["check_id"] for c in after["checks"]] == [ids[0], ids[1], ids[3]]
+    assert after["checks"][2]["derived_from"] in ids[:2]
