@@ -89,9 +89,8 @@ def derives_from(child: Variant, parent: Variant) -> bool:
     px, py, pw, ph = parent.crop
     cx, cy, cw, ch = child.crop
     inside = cx >= px - GRID and cy >= py - GRID and cx + cw <= px + pw + GRID and cy + ch <= py + ph + GRID
-    kept = all(
-        getattr(child, flag) or not getattr(parent, flag) for flag in ("mirrored", "framed", "greyscale", "color_adjusted")
-    ) and set(parent.regions) <= set(child.regions)
+    flags = ("mirrored", "framed", "greyscale", "color_adjusted")
+    kept = all(getattr(child, f) or not getattr(parent, f) for f in flags) and set(parent.regions) <= set(child.regions)
     turned = parent.rotation == 0 or child.rotation == parent.rotation
     return inside and kept and turned
 
