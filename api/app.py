@@ -11,7 +11,7 @@ from fastapi_offline import FastAPIOffline
 
 from api import errors
 from api.middleware import BodyLimit, SecurityHeaders, UploadGate
-from api.routes import batches, checks, health, pages, references
+from api.routes import batches, checks, decisions, events, health, lineage, pages, references, reports
 from api.routes.checks import evidence_url
 from provenance import __version__
 from provenance.config import Settings
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, require_auth: bool = True, call
     )
     app.state.require_auth = require_auth
     errors.install(app)
-    for module in (health, checks, references, batches, pages):
+    for module in (health, checks, decisions, reports, events, references, lineage, batches, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     app.add_middleware(UploadGate)

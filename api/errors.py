@@ -30,6 +30,8 @@ STATUS_BY_CODE = {
     "zip_bomb": 413,
     "insufficient_storage": 507,
     "storage_unavailable": 503,
+    "no_match": 409,
+    "not_proposed": 422,
 }
 """Codes not listed are the caller's mistake: 400."""
 

@@ -8,17 +8,33 @@ from __future__ import annotations
 
 import typer
 
-from cli import bench_hashes, check, db, doctor, evaluation, hash_records, ingest, keys, openapi, references, serve
+from cli import (
+    bench_hashes,
+    check,
+    db,
+    decide,
+    doctor,
+    evaluation,
+    hash_records,
+    ingest,
+    keys,
+    openapi,
+    references,
+    serve,
+    watch,
+)
 
 app = typer.Typer(help="Find the agency original of a photograph and say how a copy differs.", no_args_is_help=True)
 app.command()(ingest.ingest)
 app.command("ingest-hashes")(hash_records.ingest_hashes)
 app.command()(check.check)
+app.command()(decide.decide)
 app.command()(evaluation.bench)
 app.command("bench-hashes")(bench_hashes.bench_hashes)
 app.command("eval")(evaluation.evaluate)
 app.command("eval-metadata")(evaluation.evaluate_metadata)
 app.command()(serve.serve)
+app.command()(watch.watch)
 app.command()(openapi.openapi)
 app.command()(doctor.doctor)
 references.app.command("export")(hash_records.export_hashes)

@@ -8,6 +8,8 @@ import typer
 
 from cli.output import err, fail
 from cli.services import load_settings, opened_services
+from provenance.signing import SigningError
+from service.startup import evidence_signer
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
@@ -27,6 +29,10 @@ def serve(
     if no_auth and host not in LOOPBACK_HOSTS:
         fail(f"--no-auth lets anyone in: allowed on {', '.join(LOOPBACK_HOSTS)} only, not {host}")
     settings = load_settings()
+    try:
+        evidence_signer(settings)  # a bad signing key stops here, not in the server's start-up
+    except SigningError as exc:
+        fail(str(exc))
     if not no_auth:
         with opened_services() as services:
             if not any(key.revoked_at is None for key in services.keys.list()):

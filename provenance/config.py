@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     """Key of the HMAC-SHA256 signature on batch callbacks; callbacks are refused without it."""
     api_key: str | None = None
     """Key the CLI sends to a remote server (`provenance check --remote URL`)."""
+    watch_days: float = 7.0
+    """Checks that found no original are checked again against originals ingested this many
+    days after them (0: no watchlist)."""
+    watch_callback_url: str | None = None
+    """Receiver of `watch.matched` events (signed like batch callbacks with `webhook_secret`)."""
+    signing_cert: Path | None = None
+    """PEM certificate chain (signer first) the newsroom signs evidence pictures with (C2PA)."""
+    signing_key: Path | None = None
+    """PEM private key of `signing_cert`; evidence pictures are signed when both are set."""
+    c2pa_trust_anchors: Path | None = None
+    """PEM root certificates the newsroom trusts: their signers read `valid`, not `valid_untrusted_signer`."""
 
     @property
     def resolved_database_url(self) -> str:

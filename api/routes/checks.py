@@ -11,14 +11,14 @@ from api.forms import form_fields
 from api.schemas import ERRORS, CheckErrorOut, CheckOut
 from api.state import services
 from api.uploads import multipart_only, read_upload
-from service.checks import clean_filename
+from service.checks import clean_filename, evidence_path
 from service.models import Submission, check_out, submission_from
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
 
 
 def evidence_url(check_id: str) -> str:
-    return f"/v1/checks/{check_id}/evidence.png"
+    return evidence_path(check_id)
 
 
 @router.post(
@@ -41,7 +41,8 @@ def create_check(
     report's `evidence` URL."""
     state = services(request)
     data = read_upload(file, state.settings.max_bytes)
-    record = state.checks.check(data, clean_filename(file.filename), submission_from(submitted), evidence_url)
+    submission = submission_from(submitted)
+    record = state.checks.check(data, clean_filename(file.filename), submission, evidence_url, submitted_by=caller.name)
     response.headers["Location"] = f"/v1/checks/{record.id}"
     return check_out(record)
 
@@ -50,8 +51,10 @@ def create_check(
 def get_check(
     request: Request, check_id: str, caller: Annotated[Caller, Depends(require("check"))]
 ) -> CheckOut | CheckErrorOut:
-    """A single check's report, or a batch item's (which may be an error report)."""
-    return check_out(services(request).checks.get(check_id))
+    """A single check's report, or a batch item's (which may be an error report), with the
+    editors' decisions on it."""
+    store = services(request).checks
+    return check_out(store.get(check_id), store.decisions.history(check_id), store.rechecked_as(check_id))
 
 
 @router.get(

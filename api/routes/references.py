@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, Response, UploadFile
 
 from api.auth import Caller, require
 from api.schemas import ERRORS, ReferenceOut, ReferencePage
@@ -30,6 +30,7 @@ Text = Annotated[str | None, Form(max_length=2000)]
 def create_reference(
     request: Request,
     response: Response,
+    background: BackgroundTasks,
     caller: Annotated[Caller, Depends(require("ingest"))],
     _: Annotated[None, Depends(multipart_only)],
     file: Annotated[UploadFile, File(description="The original image")],
@@ -56,7 +57,9 @@ def create_reference(
     )
     with state.lock:
         outcome = state.library.ingest(data, clean_filename(file.filename), details)
-    if not outcome.created:
+    if outcome.created:  # after the answer: the watched checks this original may answer
+        background.add_task(state.recheck_watched, outcome.reference.id)
+    else:
         response.status_code = 200
     response.headers["Location"] = f"/v1/references/{outcome.reference.id}"
     return reference_out(outcome.reference, full=True)

@@ -29,8 +29,9 @@ from urllib.parse import urlsplit
 from provenance.config import Settings
 from provenance.errors import NotFound, StorageFull, StorageUnavailable
 
-AREAS = ("originals", "evidence", "spool")
-"""What each process keeps: working copies of originals, evidence pictures, batch files."""
+AREAS = ("originals", "evidence", "spool", "watched")
+"""What each process keeps: working copies of originals, evidence pictures, batch files,
+uploads of watched checks (the watchlist)."""
 TEMPORARY_PREFIX = ".incoming-"
 """A folder store's half-written file (a crash between create and rename leaves one)."""
 _CHUNK = 1 << 20

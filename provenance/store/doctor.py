@@ -2,9 +2,10 @@
 and the blob stores (`provenance doctor`):
 
 - blobs without rows: an original's working copy no reference holds, an evidence
-  picture no check holds, a spooled batch folder (prefix) whose batch is unknown or
-  done, a half-written temporary: removed once older than `min_age` (younger ones may
-  belong to a write in progress: blobs are written before their rows);
+  picture no check holds, a watched upload no watched check holds, a spooled batch
+  folder (prefix) whose batch is unknown or done, a half-written temporary: removed
+  once older than `min_age` (younger ones may belong to a write in progress: blobs are
+  written before their rows);
 - rows whose blob is missing: reported, never repaired (the bytes are gone: ingest the
   original again, or re-run the batch).
 """
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from provenance.store.blobs import BlobInfo, BlobStore, content_key, digest_of
-from provenance.store.schema import Batch, CheckRecord, Reference
+from provenance.store.schema import Batch, CheckRecord, Reference, WatchedCheck
 
 ORPHAN = "orphan"
 """Stored bytes nothing refers to: removed (unless a dry run or too young)."""
@@ -32,7 +33,7 @@ MISSING = "missing"
 class Finding:
     kind: str
     area: str
-    """`originals`, `evidence` or `spool`."""
+    """`originals`, `evidence`, `spool` or `watched`."""
     key: str
     """The blob's key, or a spool prefix (`<batch>/`)."""
     detail: str
@@ -62,6 +63,10 @@ def examine(
             findings += _missing("evidence", blobs["evidence"], referenced, "a check's evidence picture is gone")
         if "spool" in stores:
             findings += _spool(session, stores["spool"], blobs["spool"], cutoff, repair)
+        if "watched" in stores:
+            kept = set(session.scalars(select(WatchedCheck.upload_sha256)))
+            findings += _content("watched", stores["watched"], blobs["watched"], kept, cutoff, repair)
+            findings += _missing("watched", blobs["watched"], kept, "a watched check's upload is gone")
     return findings
 
 
