@@ -10,16 +10,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
 import uuid
 from collections.abc import Callable
 from pathlib import PurePosixPath, PureWindowsPath
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from provenance.check.pipeline import check_bytes
 from provenance.errors import NotFound, ProvenanceError
 from provenance.library.library import Library
 from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
 from provenance.store import BlobStore, CheckRecord, get_or_raise
+from service.faults import is_transient
 from service.models import Submission
 
 EvidenceLocation = Callable[[str], str]
@@ -42,13 +45,14 @@ def clean_filename(name: str | None) -> str:
 
 
 class CheckStore:
-    def __init__(self, library: Library, evidence: BlobStore, lock: threading.Lock | None = None) -> None:
+    """Checks run side by side in threads and processes: the library's indexes lock
+    themselves, and an original deleted while a check reads it makes that check run
+    again on the refreshed indexes."""
+
+    def __init__(self, library: Library, evidence: BlobStore) -> None:
         self.library = library
         self.sessions = library.sessions
         self.evidence_blobs = evidence
-        self.lock = lock or threading.Lock()
-        """Held around each check: the library's in-memory indexes are not safe to
-        read while an ingest or delete in another thread changes them."""
 
     def check(
         self,
@@ -57,11 +61,14 @@ class CheckStore:
         submission: Submission,
         evidence_location: EvidenceLocation,
         batch: tuple[str, int] | None = None,
+        check_id: str | None = None,
     ) -> CheckRecord:
         """Check and store. Bad input raises for a single check; in a batch (`batch` is
         its id and the file's position) it is stored as an error report instead, so one
-        file never stops the others."""
-        check_id = new_id()
+        file never stops the others. A passing fault (`service.faults`) always raises.
+        Idempotent for a given `check_id` or batch position: a task run twice (a worker
+        killed before it acknowledged) gets the record stored the first time."""
+        check_id = check_id or new_id()
         stored_evidence: list[str] = []
 
         def sink(png: bytes) -> str:
@@ -72,14 +79,13 @@ class CheckStore:
 
         report: CheckReport | ErrorReport
         try:
-            with self.lock:
-                report = check_bytes(self.library, data, filename, sink, submission.claims())
+            report = self._check_bytes(data, filename, sink, submission)
         except ProvenanceError as exc:
             if batch is None:
                 raise
             report = ErrorReport(input=InputInfo(path=filename), error=ErrorInfo(code=exc.code, message=str(exc)))
-        except Exception:
-            if batch is None:
+        except Exception as exc:
+            if batch is None or is_transient(exc):
                 raise
             log.exception("check of %s in batch %s failed", filename, batch[0])
             message = "the check failed on the server; it has been logged"
@@ -95,9 +101,32 @@ class CheckStore:
             batch_id=batch[0] if batch else None,
             position=batch[1] if batch else None,
         )
-        with self.sessions.begin() as session:
-            session.add(record)
+        try:
+            with self.sessions.begin() as session:
+                session.add(record)
+        except IntegrityError:
+            stored = self._stored(check_id, batch)
+            if stored is None:
+                raise
+            return stored
         return record
+
+    def _check_bytes(
+        self, data: bytes, filename: str, sink: Callable[[bytes], str], submission: Submission
+    ) -> CheckReport:
+        try:
+            return check_bytes(self.library, data, filename, sink, submission.claims())
+        except NotFound:
+            # A candidate original was deleted (by another process) while this check read it.
+            self.library.indexes.refresh(force=True)
+            return check_bytes(self.library, data, filename, sink, submission.claims())
+
+    def _stored(self, check_id: str, batch: tuple[str, int] | None) -> CheckRecord | None:
+        with self.sessions() as session:
+            if batch is None:
+                return session.get(CheckRecord, check_id)
+            query = select(CheckRecord).where(CheckRecord.batch_id == batch[0], CheckRecord.position == batch[1])
+            return session.scalars(query).first()
 
     def get(self, check_id: str) -> CheckRecord:
         with self.sessions() as session:

@@ -1,19 +1,18 @@
-"""Opening the services over one settings object: the same for the API and the CLI.
+"""Opening the services over one settings object: the same for the API, the CLI and the workers.
 
 `open_services` starts no thread. The batch runner, which works in a thread of its
-own, is started by the adapter that takes batches (the API's lifespan), with
-`start_batches`.
+own or sends its items to the task workers (`service.tasks`), is started by the adapter
+that takes batches (the API's lifespan), with `start_batches`.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from provenance.config import Settings
 from provenance.library.library import Library
 from provenance.store import BlobStore
-from service.batches import BatchRunner
+from service.batches import BatchRunner, Dispatch
 from service.checks import CheckStore, EvidenceLocation
 from service.keys import KeyStore
 
@@ -24,12 +23,20 @@ class Services:
     library: Library
     keys: KeyStore
     checks: CheckStore
-    lock: threading.Lock
-    """Serialises checks with ingests and deletes (see `CheckStore.lock`)."""
 
-    def start_batches(self, evidence_location: EvidenceLocation, callback_backoff: float = 2.0) -> BatchRunner:
+    def batch_runner(
+        self, evidence_location: EvidenceLocation, callback_backoff: float = 2.0, dispatch: Dispatch | None = None
+    ) -> BatchRunner:
+        """Batches run in a thread of this process, or, given a `dispatch`, as tasks of the workers."""
+        return BatchRunner(
+            self.settings, self.checks, evidence_location, dispatch=dispatch, callback_backoff=callback_backoff
+        )
+
+    def start_batches(
+        self, evidence_location: EvidenceLocation, callback_backoff: float = 2.0, dispatch: Dispatch | None = None
+    ) -> BatchRunner:
         """The batch runner, with the batches and callbacks a previous run left unfinished queued."""
-        batches = BatchRunner(self.settings, self.checks, evidence_location, callback_backoff=callback_backoff)
+        batches = self.batch_runner(evidence_location, callback_backoff, dispatch)
         batches.resume()
         return batches
 
@@ -40,6 +47,5 @@ class Services:
 def open_services(settings: Settings) -> Services:
     """Open the library (database, blob store, indexes) and the stores built on it."""
     library = Library(settings)
-    lock = threading.Lock()
-    checks = CheckStore(library, BlobStore(settings.evidence_dir), lock)
-    return Services(settings, library, KeyStore(library.sessions), checks, lock)
+    checks = CheckStore(library, BlobStore(settings.evidence_dir))
+    return Services(settings, library, KeyStore(library.sessions), checks)

@@ -54,8 +54,7 @@ def create_reference(
         external_id=external_id, source=source, credit=credit, byline=byline, caption=caption, headline=headline,
         captured_at=captured_at, city=city, country=country, copyright=copyright,
     )
-    with state.lock:
-        outcome = state.library.ingest(data, clean_filename(file.filename), details)
+    outcome = state.library.ingest(data, clean_filename(file.filename), details)
     if not outcome.created:
         response.status_code = 200
     response.headers["Location"] = f"/v1/references/{outcome.reference.id}"
@@ -106,6 +105,5 @@ def delete_reference(
     request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("admin"))]
 ) -> Response:
     state = services(request)
-    with state.lock:
-        state.library.delete(reference_id)
+    state.library.delete(reference_id)
     return Response(status_code=204)
