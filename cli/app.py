@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import typer
 
-from cli import bench_hashes, check, evaluation, hash_records, ingest, keys, openapi, references, serve
+from cli import (
+    bench_hashes,
+    check,
+    evaluation,
+    hash_records,
+    ingest,
+    keys,
+    loadtest,
+    openapi,
+    references,
+    serve,
+    worker,
+)
 
 app = typer.Typer(help="Find the agency original of a photograph and say how a copy differs.", no_args_is_help=True)
 app.command()(ingest.ingest)
@@ -19,6 +31,8 @@ app.command("bench-hashes")(bench_hashes.bench_hashes)
 app.command("eval")(evaluation.evaluate)
 app.command("eval-metadata")(evaluation.evaluate_metadata)
 app.command()(serve.serve)
+app.command()(worker.worker)
+app.command()(loadtest.loadtest)
 app.command()(openapi.openapi)
 references.app.command("export")(hash_records.export_hashes)
 app.add_typer(references.app, name="references")

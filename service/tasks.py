@@ -84,6 +84,10 @@ def celery_app(settings: Settings) -> Celery:
         broker_transport_options={
             "visibility_timeout": settings.broker_visibility_timeout,
             "queue_order_strategy": "priority",
+            # Look for tasks of dead workers a few times per visibility timeout (kombu's
+            # default sweep is every 100 s whatever the timeout).
+            "unacked_restore_interval": max(1, min(10, settings.broker_visibility_timeout // 3)),
+            "unacked_restore_throttle": 1,
         },
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
