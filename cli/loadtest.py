@@ -2,8 +2,10 @@
 
 Clients are threads, each with its own HTTP connection, each sending the next copy as
 soon as the last answer came: throughput is what the server sustains, latency what a
-desk waits. A deliberate 429 (a full queue) counts as an error of its own kind, shown by
-status. Memory is sampled from /proc for the process ids given (and their children).
+desk waits. Answers are counted by status: `errors` are server failures (5xx) and
+requests that got no answer; a 429 (the queue bound, on purpose) and the 4xx of an input
+the server rightly refuses (a damaged sample copy: 422) are counted apart. Memory is
+sampled from /proc for the process ids given (and their children).
 """
 
 from __future__ import annotations
@@ -161,7 +163,11 @@ def _summary(
         "p50_ms": round(cuts[49] * 1000) if cuts else None,
         "p99_ms": round(cuts[98] * 1000) if cuts else None,
         "statuses": dict(tally.statuses),
-        "errors": sum(count for status, count in tally.statuses.items() if not status.startswith("2")),
+        "errors": sum(count for status, count in tally.statuses.items() if status[0] not in "24"),
+        "refused_429": tally.statuses.get("429", 0),
+        "inputs_refused_4xx": sum(
+            count for status, count in tally.statuses.items() if status[0] == "4" and status != "429"
+        ),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "rss_mib": {
@@ -180,4 +186,4 @@ def _print(result: dict[str, object]) -> None:
     for name, value in result.items():
         out.print(f"{name:22} {value}")
     if result["errors"]:
-        err.print("some requests failed: see statuses (429 is the queue bound refusing work on purpose)")
+        err.print("some requests failed (5xx or no answer): see statuses")

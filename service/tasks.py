@@ -106,7 +106,10 @@ class TaskQueue:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.app = celery_app(settings)
-        self.redis = redis.Redis.from_url(settings.broker_url or "")
+        # BLPOP blocks up to check_timeout: the socket must wait longer (redis-py's default is 5 s).
+        self.redis = redis.Redis.from_url(
+            settings.broker_url or "", socket_timeout=settings.check_timeout + 5, socket_connect_timeout=5
+        )
 
     def check(self, data: bytes, filename: str, submission: Submission) -> str:
         """Have a worker check and store the image; the stored check's id. Raises QueueFull
@@ -116,7 +119,8 @@ class TaskQueue:
             raise QueueFull(queued)
         check_id = new_id()
         payload = [check_id, base64.b64encode(data).decode(), filename, submission.model_dump(mode="json")]
-        self.app.send_task(CHECK_TASK, args=payload, queue=INTERACTIVE)
+        # A check nobody waits for any more is dropped by the worker, not done.
+        self.app.send_task(CHECK_TASK, args=payload, queue=INTERACTIVE, expires=self.settings.check_timeout)
         reply = self.redis.blpop([reply_key(check_id)], timeout=self.settings.check_timeout)
         if reply is None:
             waited = self.settings.check_timeout

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +62,7 @@ class Stack:
         return (self.logs / f"{name}.log").read_text()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     for port in PORTS:
         with socket.socket() as probe:
             try:
@@ -104,7 +104,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     }
     _command(environment, "ingest", str(ORIGINALS))
     key = _command(environment, "keys", "create", "stack", "--scope", "check").strip().splitlines()[-1]
-    port = _free_port()
+    port = free_port()
     processes: list[subprocess.Popen[str]] = []
 
     def start(name: str, *args: str) -> subprocess.Popen[str]:
@@ -119,8 +119,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     workers = {name: start(name, "worker", "--name", f"{name}@stack") for name in ("w1", "w2")}
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(lambda: _answers(url), "provenance serve did not start")
-        _wait_for(lambda: all("ready" in (tmp_path / f"{n}.log").read_text() for n in workers), "workers not ready")
+        wait_for(lambda: _answers(url), "provenance serve did not start")
+        wait_for(lambda: all("ready" in (tmp_path / f"{n}.log").read_text() for n in workers), "workers not ready")
         yield Stack(url, key, environment, database_url, workers, tmp_path)
     finally:
         for process in processes:
@@ -140,7 +140,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _wait_for(condition, message: str, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition: Callable[[], bool], message: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
@@ -177,11 +177,11 @@ def test_the_stack_checks_in_workers_survives_a_killed_worker_and_bounds_its_que
         assert batch.status_code == 202
         batch_id = batch.json()["id"]
         broker = redis.Redis.from_url(REDIS_URL)
-        _wait_for(lambda: http.get(f"/v1/batches/{batch_id}").json()["done"] >= 5, "the batch did not start")
-        _wait_for(lambda: broker.hlen("unacked") >= 2, "the workers hold no task", seconds=30)
+        wait_for(lambda: http.get(f"/v1/batches/{batch_id}").json()["done"] >= 5, "the batch did not start")
+        wait_for(lambda: broker.hlen("unacked") >= 2, "the workers hold no task", seconds=30)
         stack.workers["w1"].send_signal(signal.SIGKILL)
         stack.workers["w1"].wait(timeout=10)
-        _wait_for(lambda: http.get(f"/v1/batches/{batch_id}").json()["status"] == "done", "batch unfinished", 300)
+        wait_for(lambda: http.get(f"/v1/batches/{batch_id}").json()["status"] == "done", "batch unfinished", 300)
         finished = http.get(f"/v1/batches/{batch_id}").json()
 
     assert finished["done"] == finished["total"] == 30
