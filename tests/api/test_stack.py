@@ -157,17 +157,26 @@ def test_the_stack_checks_in_workers_survives_a_killed_worker_and_bounds_its_que
         logs = [stack.worker_log(name) for name in ("w1", "w2")]
         assert any("provenance.check[" in log and "succeeded" in log for log in logs)
 
-        # More checks at once than the queue holds: some are refused with 429 and Retry-After.
-        def one(_: int) -> httpx.Response:
+        # Workers paused: checks pile up in the queue until it holds QUEUE_MAX, then 429 with Retry-After.
+        broker = redis.Redis.from_url(REDIS_URL)
+
+        def one() -> httpx.Response:
             with stack.client() as desk:
                 return desk.post("/v1/checks", files={"file": ("copy.jpg", copy)})
 
-        with ThreadPoolExecutor(16) as pool:
-            answers = list(pool.map(one, range(16)))
-        statuses = sorted(a.status_code for a in answers)
-        assert set(statuses) == {201, 429}, statuses
-        refused = next(a for a in answers if a.status_code == 429)
-        assert int(refused.headers["Retry-After"]) >= 1 and refused.json()["error"]["code"] == "queue_full"
+        for process in stack.workers.values():
+            process.send_signal(signal.SIGSTOP)
+        with ThreadPoolExecutor(8) as pool:
+            waiting = []
+            while broker.llen("interactive") < QUEUE_MAX and len(waiting) < 8:
+                waiting.append(pool.submit(one))
+                time.sleep(1)
+            refused = one()
+            for process in stack.workers.values():
+                process.send_signal(signal.SIGCONT)
+            assert [future.result().status_code for future in waiting] == [201] * len(waiting)
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "queue_full"
+        assert int(refused.headers["Retry-After"]) >= 1
 
         # A batch of 30; one worker is killed while it holds a task.
         photos = sorted(p for p in COPIES.glob("*") if p.suffix.lower() in {".jpg", ".png", ".webp"})
@@ -176,7 +185,6 @@ def test_the_stack_checks_in_workers_survives_a_killed_worker_and_bounds_its_que
         batch = http.post("/v1/batches", files=files)
         assert batch.status_code == 202
         batch_id = batch.json()["id"]
-        broker = redis.Redis.from_url(REDIS_URL)
         wait_for(lambda: http.get(f"/v1/batches/{batch_id}").json()["done"] >= 5, "the batch did not start")
         wait_for(lambda: broker.hlen("unacked") >= 2, "the workers hold no task", seconds=30)
         stack.workers["w1"].send_signal(signal.SIGKILL)
