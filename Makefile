@@ -66,7 +66,7 @@ eval: install
 	$(BIN)/provenance eval $(CORPUS)
 
 # A local stack (API + WORKERS task workers on Redis, PostgreSQL when it answers) under load, then stopped:
-# make loadtest WORKERS=2 CLIENTS=16 DURATION=60 BATCH=200
+# make loadtest WORKERS=2 CLIENTS=16 DURATION=60 BATCH=200 [BATCH_WORKERS=1]
 loadtest: install
 	BIN=$(BIN) .ci/loadtest
 

@@ -175,6 +175,7 @@ def _summary(
                 "start": round(s[0] / 1024),
                 "end": round(s[-1] / 1024),
                 "max": round(max(s) / 1024),
+                "per_minute": [round(kib / 1024) for kib in s[:: round(60 / SAMPLE_SECONDS)]],
             }
             for pid, s in memory.items()
             if s
