@@ -44,6 +44,8 @@ _CODE_BY_STATUS = {
     413: "limit_exceeded",
     415: "unsupported_media_type",
     507: "insufficient_storage",
+    429: "too_many_requests",
+    503: "unavailable",
 }
 
 
@@ -59,6 +61,14 @@ class ApiError(HTTPException):
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(status_code=status, detail=message, headers=headers)
         self.code = code
+
+
+class TooManyRequests(ApiError):
+    """429: a bound was reached (the queue of checks waiting for a worker); retry after the given seconds."""
+
+    def __init__(self, message: str, retry_after: int, code: str = "too_many_requests") -> None:
+        super().__init__(429, code, message, {"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
 
 
 def status_for(error: ProvenanceError) -> int:

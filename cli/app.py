@@ -18,10 +18,12 @@ from cli import (
     hash_records,
     ingest,
     keys,
+    loadtest,
     openapi,
     references,
     serve,
     watch,
+    worker,
 )
 
 app = typer.Typer(help="Find the agency original of a photograph and say how a copy differs.", no_args_is_help=True)
@@ -35,6 +37,8 @@ app.command("eval")(evaluation.evaluate)
 app.command("eval-metadata")(evaluation.evaluate_metadata)
 app.command()(serve.serve)
 app.command()(watch.watch)
+app.command()(worker.worker)
+app.command()(loadtest.loadtest)
 app.command()(openapi.openapi)
 app.command()(doctor.doctor)
 references.app.command("export")(hash_records.export_hashes)

@@ -41,6 +41,18 @@ class Settings(BaseSettings):
     """Key of the HMAC-SHA256 signature on batch callbacks; callbacks are refused without it."""
     api_key: str | None = None
     """Key the CLI sends to a remote server (`provenance check --remote URL`)."""
+    broker_url: str | None = None
+    """Redis URL of the task broker (`redis://host:6379/0`): checks and batch items run in
+    `provenance worker` processes. Unset: the API process runs everything itself."""
+    broker_visibility_timeout: int = Field(default=300, ge=1)
+    """Seconds before a task taken by a worker that died is given to another worker."""
+    interactive_queue_max: int = Field(default=32, ge=1)
+    """Checks waiting for a worker beyond which `POST /v1/checks` answers 429."""
+    check_timeout: float = Field(default=60.0, gt=0)
+    """Seconds the API waits for a worker's answer to a check before answering 503."""
+    retry_backoff: float = Field(default=2.0, gt=0)
+    """First wait before a batch item that failed for a passing reason (disk full, database
+    gone) is tried again; it doubles up to a minute."""
     watch_days: float = 7.0
     """Checks that found no original are checked again against originals ingested this many
     days after them (0: no watchlist)."""
@@ -63,19 +75,6 @@ class Settings(BaseSettings):
         if self.blob_url and not self.blob_url.startswith("s3://"):
             return Path(self.blob_url.removeprefix("file://"))
         return self.home
-
-    @property
-    def blob_dir(self) -> Path:
-        return self.blob_root / "originals"
-
-    @property
-    def evidence_dir(self) -> Path:
-        return self.blob_root / "evidence"
-
-    @property
-    def spool_dir(self) -> Path:
-        """Uploaded batch files waiting to be checked; kept until checked, so a restart resumes."""
-        return self.blob_root / "spool"
 
     @property
     def decode_limits(self) -> DecodeLimits:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from provenance.check.exclusion import without
 from provenance.check.pipeline import check_bytes
@@ -26,6 +26,7 @@ from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
 from provenance.signing import EvidenceSigner
 from provenance.store import BlobStore, CheckRecord, get_or_raise
 from service.decisions import DecisionStore
+from service.faults import is_transient
 from service.lineage import record_matches
 from service.models import Submission
 from service.watchlist import Watchlist, history_sentence
@@ -55,11 +56,14 @@ def clean_filename(name: str | None) -> str:
 
 
 class CheckStore:
+    """Checks run side by side in threads and processes: the library's indexes lock
+    themselves, and an original deleted while a check reads it makes that check run
+    again on the refreshed indexes."""
+
     def __init__(
         self,
         library: Library,
         evidence: BlobStore,
-        lock: threading.Lock | None = None,
         signer: EvidenceSigner | None = None,
         watchlist: Watchlist | None = None,
     ) -> None:
@@ -70,9 +74,6 @@ class CheckStore:
         self.sessions = library.sessions
         self.evidence_blobs = evidence
         self.decisions = DecisionStore(self.sessions)
-        self.lock = lock or threading.Lock()
-        """Held around each check: the library's in-memory indexes are not safe to
-        read while an ingest or delete in another thread changes them."""
 
     def check(
         self,
@@ -82,15 +83,19 @@ class CheckStore:
         evidence_location: EvidenceLocation,
         batch: tuple[str, int] | None = None,
         submitted_by: str | None = None,
+        check_id: str | None = None,
     ) -> CheckRecord:
         """Check and store. Bad input raises for a single check; in a batch (`batch` is
         its id and the file's position) it is stored as an error report instead, so one
-        file never stops the others. A check that found no original goes on the watchlist."""
-        record, evidence = self._run(data, filename, submission, evidence_location, batch)
-        self._store(record, evidence, submitted_by)
-        if self.watchlist is not None:
+        file never stops the others. A passing fault (`service.faults`) always raises.
+        Idempotent for a given `check_id` or batch position: a task run twice (a worker
+        killed before it acknowledged) gets the record stored the first time. A check
+        that found no original goes on the watchlist."""
+        record, evidence = self._run(data, filename, submission, evidence_location, batch, check_id)
+        stored = self._store(record, evidence, submitted_by, batch)
+        if stored is record and self.watchlist is not None:
             self.watchlist.watch(record, data)
-        return record
+        return stored
 
     def recheck(self, check_id: str, reference_id: int, evidence_location: EvidenceLocation) -> CheckRecord | None:
         """Check a watched upload again now that `reference_id` is in the library; stored
@@ -100,16 +105,16 @@ class CheckStore:
         previous = self.get(check_id)
         data = self.watchlist.upload(check_id)
         submission = Submission.model_validate(previous.submitted)
-        record, evidence = self._run(data, previous.filename, submission, evidence_location, None)
+        record, evidence = self._run(data, previous.filename, submission, evidence_location, None, None)
         if reference_id not in [m["reference"]["id"] for m in record.report.get("matches", [])]:
             return None
         reference = self.library.get(reference_id)
         sentence = history_sentence(previous, reference.source, reference.external_id, reference.ingested_at)
         record.report = {**record.report, "reasons": [sentence, *record.report["reasons"]]}
         record.recheck_of = previous.id
-        self._store(record, evidence, "watchlist")
+        stored = self._store(record, evidence, "watchlist", None)
         self.watchlist.forget(check_id)
-        return record
+        return stored
 
     def _run(
         self,
@@ -118,9 +123,10 @@ class CheckStore:
         submission: Submission,
         evidence_location: EvidenceLocation,
         batch: tuple[str, int] | None,
+        check_id: str | None,
     ) -> tuple[CheckRecord, list[bytes]]:
         """The check's row, not yet stored, and its evidence pictures (signed when a key is set)."""
-        check_id = new_id()
+        check_id = check_id or new_id()
         pictures: list[bytes] = []
 
         def sink(png: bytes) -> str:
@@ -132,16 +138,13 @@ class CheckStore:
         report: CheckReport | ErrorReport
         rejected = self.decisions.rejected_for(hashlib.sha256(data).hexdigest())
         try:
-            with self.lock:
-                report = check_bytes(without(self.library, rejected), data, filename, sink, submission.claims())
-            if rejected:
-                report = _note_rejected(report, rejected)
+            report = self._check_bytes(data, filename, sink, submission, rejected)
         except ProvenanceError as exc:
-            if batch is None:
+            if batch is None or is_transient(exc):
                 raise
             report = ErrorReport(input=InputInfo(path=filename), error=ErrorInfo(code=exc.code, message=str(exc)))
-        except Exception:
-            if batch is None:
+        except Exception as exc:
+            if batch is None or is_transient(exc):
                 raise
             log.exception("check of %s in batch %s failed", filename, batch[0])
             message = "the check failed on the server; it has been logged"
@@ -159,15 +162,25 @@ class CheckStore:
         )
         return record, pictures
 
-    def _store(self, record: CheckRecord, pictures: list[bytes], submitted_by: str | None) -> None:
-        """The evidence blob first, then the row that points at it and its lineage entries."""
+    def _store(
+        self, record: CheckRecord, pictures: list[bytes], submitted_by: str | None, batch: tuple[str, int] | None
+    ) -> CheckRecord:
+        """The evidence blob first, then the row that points at it and its lineage entries;
+        the record stored before when this check or batch item was stored already."""
         if pictures:
             self.evidence_blobs.put(hashlib.sha256(pictures[-1]).hexdigest(), pictures[-1])
         record.created_at = datetime.now(UTC)
-        with self.sessions.begin() as session:
-            session.add(record)
-            session.flush()  # the check's row before the rows that point at it
-            record_matches(session, record, submitted_by)
+        try:
+            with self.sessions.begin() as session:
+                session.add(record)
+                session.flush()  # the check's row before the rows that point at it
+                record_matches(session, record, submitted_by)
+        except IntegrityError:
+            stored = self._stored(record.id, batch)
+            if stored is None:
+                raise
+            return stored
+        return record
 
     def rechecked_as(self, check_id: str) -> list[str]:
         """The later re-checks of this check's file, oldest first."""
@@ -185,6 +198,31 @@ class CheckStore:
                 .limit(limit)
             )
             return list(session.scalars(query))
+
+    def _check_bytes(
+        self,
+        data: bytes,
+        filename: str,
+        sink: Callable[[bytes], str],
+        submission: Submission,
+        rejected: frozenset[int],
+    ) -> CheckReport:
+        """The report, with the originals editors rejected for these bytes hidden."""
+        library = without(self.library, rejected)
+        try:
+            report = check_bytes(library, data, filename, sink, submission.claims())
+        except NotFound:
+            # A candidate original was deleted (by another process) while this check read it.
+            self.library.indexes.refresh(force=True)
+            report = check_bytes(library, data, filename, sink, submission.claims())
+        return _note_rejected(report, rejected) if rejected else report
+
+    def _stored(self, check_id: str, batch: tuple[str, int] | None) -> CheckRecord | None:
+        with self.sessions() as session:
+            if batch is None:
+                return session.get(CheckRecord, check_id)
+            query = select(CheckRecord).where(CheckRecord.batch_id == batch[0], CheckRecord.position == batch[1])
+            return session.scalars(query).first()
 
     def get(self, check_id: str) -> CheckRecord:
         with self.sessions() as session:

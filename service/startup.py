@@ -1,13 +1,12 @@
-"""Opening the services over one settings object: the same for the API and the CLI.
+"""Opening the services over one settings object: the same for the API, the CLI and the workers.
 
 `open_services` starts no thread. The batch runner, which works in a thread of its
-own, is started by the adapter that takes batches (the API's lifespan), with
-`start_batches`.
+own or sends its items to the task workers (`service.tasks`), is started by the adapter
+that takes batches (the API's lifespan), with `start_batches`.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from provenance.library.library import IngestOutcome, Library, ReferenceDetails
 from provenance.metadata.c2pa import use_trust_anchors
 from provenance.signing import EvidenceSigner, SigningError
 from provenance.store import CheckRecord, open_blobs
-from service.batches import BatchRunner
+from service.batches import BatchRunner, Dispatch
 from service.checks import CheckStore, EvidenceLocation, evidence_path
 from service.keys import KeyStore
 from service.watchlist import Watchlist, announce
@@ -28,12 +27,20 @@ class Services:
     library: Library
     keys: KeyStore
     checks: CheckStore
-    lock: threading.Lock
-    """Serialises checks with ingests and deletes (see `CheckStore.lock`)."""
 
-    def start_batches(self, evidence_location: EvidenceLocation, callback_backoff: float = 2.0) -> BatchRunner:
+    def batch_runner(
+        self, evidence_location: EvidenceLocation, callback_backoff: float = 2.0, dispatch: Dispatch | None = None
+    ) -> BatchRunner:
+        """Batches run in a thread of this process, or, given a `dispatch`, as tasks of the workers."""
+        return BatchRunner(
+            self.settings, self.checks, evidence_location, dispatch=dispatch, callback_backoff=callback_backoff
+        )
+
+    def start_batches(
+        self, evidence_location: EvidenceLocation, callback_backoff: float = 2.0, dispatch: Dispatch | None = None
+    ) -> BatchRunner:
         """The batch runner, with the batches and callbacks a previous run left unfinished queued."""
-        batches = BatchRunner(self.settings, self.checks, evidence_location, callback_backoff=callback_backoff)
+        batches = self.batch_runner(evidence_location, callback_backoff, dispatch)
         batches.resume()
         return batches
 
@@ -68,10 +75,9 @@ def open_services(settings: Settings) -> Services:
     use_trust_anchors(_read_setting(settings.c2pa_trust_anchors, "PROVENANCE_C2PA_TRUST_ANCHORS").decode())
     signer = evidence_signer(settings)
     library = Library(settings)
-    lock = threading.Lock()
     watchlist = Watchlist(library, open_blobs(settings, "watched"), settings.watch_days)
-    checks = CheckStore(library, open_blobs(settings, "evidence"), lock, signer, watchlist)
-    return Services(settings, library, KeyStore(library.sessions), checks, lock)
+    checks = CheckStore(library, open_blobs(settings, "evidence"), signer, watchlist)
+    return Services(settings, library, KeyStore(library.sessions), checks)
 
 
 def evidence_signer(settings: Settings) -> EvidenceSigner | None:

@@ -55,8 +55,7 @@ def create_reference(
         external_id=external_id, source=source, credit=credit, byline=byline, caption=caption, headline=headline,
         captured_at=captured_at, city=city, country=country, copyright=copyright,
     )
-    with state.lock:
-        outcome = state.library.ingest(data, clean_filename(file.filename), details)
+    outcome = state.library.ingest(data, clean_filename(file.filename), details)
     if outcome.created:  # after the answer: the watched checks this original may answer
         background.add_task(state.recheck_watched, outcome.reference.id)
     else:
@@ -109,6 +108,5 @@ def delete_reference(
     request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("admin"))]
 ) -> Response:
     state = services(request)
-    with state.lock:
-        state.library.delete(reference_id)
+    state.library.delete(reference_id)
     return Response(status_code=204)
