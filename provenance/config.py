@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         return self.home / "originals"
 
     @property
+    def preview_dir(self) -> Path:
+        """Preview JPEGs of the originals (at most 480 px), by SHA-256, made at ingest."""
+        return self.home / "previews"
+
+    @property
     def evidence_dir(self) -> Path:
         return self.home / "evidence"
 

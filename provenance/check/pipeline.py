@@ -56,7 +56,13 @@ def check_bytes(
         found, verified = _originals(library, Query(fingerprints), metadata)
     had_candidates = same_bytes is not None or verified > 0
     best = found[0] if found else None
-    decision = decide(same_bytes is not None, [f.match for f in found], library.count(), had_candidates)
+    decision = decide(
+        same_bytes is not None,
+        [f.match for f in found],
+        library.count(),
+        had_candidates,
+        fingerprints.low_information,
+    )
     picture = match_evidence(best, image, evidence)
     credentials = credentials_evidence(library, data, image.format, [f.match for f in found])
     matches = credentials.matches

@@ -17,6 +17,7 @@ from provenance.library.hash_import import ImportSummary, export_records, import
 from provenance.library.hash_records import BadLine, HashRecord
 from provenance.library.ingest import IngestOutcome, ReferenceDetails, ingest
 from provenance.library.originals import as_original, reference_metadata
+from provenance.library.previews import Previews
 from provenance.library.references import References
 from provenance.library.search import OriginalsIndex
 from provenance.library.working_copies import WorkingCopies
@@ -37,6 +38,7 @@ class Library:
         self.references = References(self.sessions)
         self.indexes = OriginalsIndex(self.sessions)
         self._working_copies = WorkingCopies(self.blobs, settings.decode_limits)
+        self.previews = Previews(settings.preview_dir)
 
     def close(self) -> None:
         dispose(self.sessions)
@@ -54,6 +56,7 @@ class Library:
             self.sessions, self.blobs, self.references, data, fingerprints, filename, details or ReferenceDetails()
         )
         if outcome.created:
+            self.previews.save(fingerprints.sha256, fingerprints.image.pixels)
             self.indexes.refresh(force=True)
         return outcome
 
@@ -74,6 +77,7 @@ class Library:
             session.delete(reference)
             changes.record(session, changes.REMOVED, [reference_id])
         self.blobs.delete(reference.sha256)
+        self.previews.delete(reference.sha256)
         self._working_copies.forget(reference.sha256)
         self.indexes.refresh(force=True)
         return reference
@@ -105,12 +109,20 @@ class Library:
             raise NotFound(f"original {reference.id} is known by its hashes only: it has no pixels")
         return self._working_copies.get(reference.sha256)
 
+    def preview(self, reference: Reference) -> bytes:
+        """The original's stored preview JPEG; one ingested before previews were kept gets
+        it made now from its working copy, once. NotFound for a hash-only original."""
+        stored = self.previews.get(reference.sha256)
+        if stored is not None:
+            return stored
+        return self.previews.save(reference.sha256, self.working_copy(reference).pixels)
+
     def original(self, reference_id: int) -> Original:
-        return as_original(self.get(reference_id))
+        return as_original(self.get(reference_id), self.references.hash_quality(reference_id))
 
     def original_by_sha256(self, sha256: str) -> Original | None:
         reference = self.find_by_sha256(sha256)
-        return None if reference is None else as_original(reference)
+        return None if reference is None else as_original(reference, self.references.hash_quality(reference.id))
 
     def hash_neighbours(
         self, algorithm: str, codes: Sequence[bytes], max_distance: int, limit: int

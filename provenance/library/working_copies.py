@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 
 from hashes import DecodedImage, DecodeLimits, decode
 from provenance.store import BlobStore
@@ -15,7 +16,9 @@ many copies, and decoding its 12-megapixel original is a fifth of a check."""
 class WorkingCopies:
     def __init__(self, blobs: BlobStore, limits: DecodeLimits, size: int = WORKING_COPY_CACHE) -> None:
         self._blobs = blobs
-        self._limits = limits
+        # An original was accepted at ingest: one stored under an older, higher cap for
+        # full-size formats still decodes (under the process's decode budget, one at a time).
+        self._limits = replace(limits, max_full_decode_pixels=limits.max_pixels)
         self._size = size
         self._decoded: OrderedDict[str, DecodedImage] = OrderedDict()
 
