@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import bench_hashes, check, evaluation, hash_records, ingest, keys, openapi, references, serve
+from cli import bench_hashes, bench_memory, check, evaluation, hash_records, ingest, keys, openapi, references, serve
 
 app = typer.Typer(help="Find the agency original of a photograph and say how a copy differs.", no_args_is_help=True)
 app.command()(ingest.ingest)
@@ -16,6 +16,7 @@ app.command("ingest-hashes")(hash_records.ingest_hashes)
 app.command()(check.check)
 app.command()(evaluation.bench)
 app.command("bench-hashes")(bench_hashes.bench_hashes)
+app.command("bench-memory")(bench_memory.bench_memory)
 app.command("eval")(evaluation.evaluate)
 app.command("eval-metadata")(evaluation.evaluate_metadata)
 app.command()(serve.serve)

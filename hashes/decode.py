@@ -15,7 +15,8 @@ that the biggest accepted input stays under 1 GB peak for a whole check:
 - PNG, WebP, TIFF, GIF and HEIF/AVIF have no reduced decode: Pillow holds 4 bytes a
   pixel, a mode conversion or an alpha premultiplication another 4 each, and WebP/HEIF
   decoders a buffer of their own: up to ~12 bytes a pixel at the peak, so they are
-  capped at `max_full_decode_pixels` (50 MP: ~600 MB for the worst, an RGBA WebP).
+  capped at `max_full_decode_pixels` (50 MP: ~600 MB for the worst). WebP's decoder
+  keeps two frames of its own (16 bytes a pixel): its cap is three quarters of that.
   Above `EARLY_REDUCE_PIXELS` they are box-reduced right after loading, before any mode
   conversion or orientation, so no second full-size copy is ever made.
 """
@@ -45,6 +46,8 @@ EARLY_REDUCE_PIXELS = 16_000_000
 """Full decodes above this are box-reduced before anything else is done with them;
 below it the pixels follow the exact path fingerprints have always been computed on."""
 _FULL_DECODE_BYTES_PER_PIXEL = 12
+_WEBP_DECODE_BYTES_PER_PIXEL = 16
+"""Pillow decodes WebP through libwebp's animation decoder, which keeps two RGBA frames of its own."""
 _REDUCED_DECODE_BYTES_PER_PIXEL = 8
 _PROGRESSIVE_COEFFICIENT_BYTES = 6
 """A progressive JPEG keeps every DCT coefficient of the whole image while decoding
@@ -62,9 +65,12 @@ class DecodeLimits:
     """Long side, in pixels, of the working copy every fingerprint is computed from."""
 
     def pixel_cap(self, image_format: str | None) -> int:
+        """JPEG: `max_pixels`; the others: `max_full_decode_pixels`, lowered for WebP so
+        that its peak is no higher than the other full decodes' (37.5 MP by default)."""
         if image_format in _REDUCED_FORMATS:
             return self.max_pixels
-        return min(self.max_pixels, self.max_full_decode_pixels)
+        share = _FULL_DECODE_BYTES_PER_PIXEL / _full_decode_bytes_per_pixel(image_format)
+        return min(self.max_pixels, int(self.max_full_decode_pixels * share))
 
 
 DEFAULT_LIMITS = DecodeLimits()
@@ -153,7 +159,11 @@ def peak_bytes(image: Image.Image, full_size: tuple[int, int]) -> int:
         progressive = bool(image.info.get("progressive"))
         coefficients = _PROGRESSIVE_COEFFICIENT_BYTES * full_size[0] * full_size[1] if progressive else 0
         return _REDUCED_DECODE_BYTES_PER_PIXEL * width * height + coefficients
-    return _FULL_DECODE_BYTES_PER_PIXEL * width * height
+    return _full_decode_bytes_per_pixel(image.format) * width * height
+
+
+def _full_decode_bytes_per_pixel(image_format: str | None) -> int:
+    return _WEBP_DECODE_BYTES_PER_PIXEL if image_format == "WEBP" else _FULL_DECODE_BYTES_PER_PIXEL
 
 
 def _small_rgb(image: Image.Image, working_size: int) -> tuple[Image.Image, bool]:
