@@ -110,6 +110,7 @@ def decode(data: bytes, limits: DecodeLimits = DEFAULT_LIMITS) -> DecodedImage:
             rgb, turned = _small_rgb(image, limits.working_size)
         finally:
             image.close()
+            del image  # decoders keep buffers of their own (WebP's two frames): gone before the memory is trimmed
     width, height = full_size[::-1] if turned else full_size
     return DecodedImage(pixels=np.asarray(rgb), format=_format_name(stored_format), width=width, height=height)
 
@@ -149,6 +150,7 @@ def decode_stored(data: bytes, max_pixels: int) -> StoredPixels:
                 rgb = np.asarray(image.convert("RGB"))
             finally:
                 image.close()
+                del image
     return StoredPixels(rgb, stored_size)
 
 
