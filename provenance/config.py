@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         return self.home / "originals"
 
     @property
+    def working_copy_dir(self) -> Path:
+        """Working copies (lossless PNG) of originals costly to decode, by SHA-256."""
+        return self.home / "working"
+
+    @property
     def preview_dir(self) -> Path:
         """Preview JPEGs of the originals (at most 480 px), by SHA-256, made at ingest."""
         return self.home / "previews"

@@ -37,7 +37,7 @@ class Library:
         self.blobs = BlobStore(settings.blob_dir)
         self.references = References(self.sessions)
         self.indexes = OriginalsIndex(self.sessions)
-        self._working_copies = WorkingCopies(self.blobs, settings.decode_limits)
+        self._working_copies = WorkingCopies(self.blobs, settings.decode_limits, settings.working_copy_dir)
         self.previews = Previews(settings.preview_dir)
 
     def close(self) -> None:
@@ -57,6 +57,7 @@ class Library:
         )
         if outcome.created:
             self.previews.save(fingerprints.sha256, fingerprints.image.pixels)
+            self._working_copies.keep(fingerprints.sha256, fingerprints.image)
             self.indexes.refresh(force=True)
         return outcome
 

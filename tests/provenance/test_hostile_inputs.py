@@ -14,7 +14,7 @@ from provenance.library.library import Library
 from provenance.metadata import extract_metadata
 from provenance.metadata.model import MAX_TEXT_CHARS, ImageMetadata
 from provenance.report import CheckReport
-from tests.conftest import ORIGINALS
+from tests.conftest import COPIES, ORIGINALS
 from tests.images import encode
 
 
@@ -99,3 +99,21 @@ def test_short_metadata_is_not_flagged_and_stored_rows_are_capped_on_read() -> N
     assert not metadata.truncated and metadata.caption == "A storm over the dunes"
     stored = ImageMetadata.model_validate({"caption": "B" * 5000, "raw": {f"XMP:t{i}": "v" for i in range(900)}})
     assert stored.truncated and len(stored.caption or "") == MAX_TEXT_CHARS and len(stored.raw) == 500
+
+
+def test_a_check_matching_an_original_costly_to_decode_reads_its_stored_working_copy(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Full-size formats above 16 MP are stored at working size at ingest (lowered here to
+    keep the test small): a check that matches one never decodes the original again."""
+    from provenance.library import working_copies
+
+    monkeypatch.setattr(working_copies, "EARLY_REDUCE_PIXELS", 0)
+    original = encode(Image.open(ORIGINALS / "Dune.jpg").convert("RGB"), "PNG")
+    reference = library.ingest(original, "Dune.png").reference
+    library.blobs.path(reference.sha256).write_bytes(b"the original is never decoded again")
+    copy = (COPIES / "dune_half_q40.jpg").read_bytes()
+    report = check_bytes(library, copy, "dune_half_q40.jpg")
+    assert report.verdict == "copy" and report.matches[0].reference.id == reference.id
+    library.delete(reference.id)
+    assert not [path for path in library.settings.working_copy_dir.rglob("*") if path.is_file()]
