@@ -5,6 +5,7 @@ the decoded-original cache and ingest, each in its own module. It is also the
 from __future__ import annotations
 
 import builtins
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -39,6 +40,7 @@ class Library:
         self.indexes = OriginalsIndex(self.sessions)
         self._working_copies = WorkingCopies(self.blobs, settings.decode_limits, settings.working_copy_dir)
         self.previews = Previews(settings.preview_dir)
+        self._making_previews = threading.Lock()
 
     def close(self) -> None:
         dispose(self.sessions)
@@ -116,7 +118,11 @@ class Library:
         stored = self.previews.get(reference.sha256)
         if stored is not None:
             return stored
-        return self.previews.save(reference.sha256, self.working_copy(reference).pixels)
+        with self._making_previews:  # a page asking for twenty at once decodes each once
+            stored = self.previews.get(reference.sha256)
+            if stored is not None:
+                return stored
+            return self.previews.save(reference.sha256, self.working_copy(reference).pixels)
 
     def original(self, reference_id: int) -> Original:
         return as_original(self.get(reference_id), self.references.hash_quality(reference_id))
