@@ -5,6 +5,7 @@ the decoded-original cache and ingest, each in its own module. It is also the
 from __future__ import annotations
 
 import builtins
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -26,6 +27,8 @@ from provenance.metadata.c2pa import ContentCredentials
 from provenance.store import BlobStore, Reference, changes, dispose, get_or_raise, open_database
 
 __all__ = ["IngestOutcome", "Library", "ReferenceDetails", "reference_metadata"]
+
+log = logging.getLogger(__name__)
 
 
 class Library:
@@ -58,10 +61,19 @@ class Library:
             self.sessions, self.blobs, self.references, data, fingerprints, filename, details or ReferenceDetails()
         )
         if outcome.created:
-            self.previews.save(fingerprints.sha256, fingerprints.image.pixels)
-            self._working_copies.keep(fingerprints.sha256, fingerprints.image)
+            self._keep_derived(fingerprints)
             self.indexes.refresh(force=True)
         return outcome
+
+    def _keep_derived(self, fingerprints: Fingerprints) -> None:
+        """The preview and, when costly to make again, the working copy: from the decode
+        ingest has just made. The original is stored already; what cannot be written now
+        (a full disk) is made again on first use."""
+        try:
+            self.previews.save(fingerprints.sha256, fingerprints.image.pixels)
+            self._working_copies.keep(fingerprints.sha256, fingerprints.image)
+        except OSError as exc:
+            log.warning("preview or working copy of %s not stored (made on first use): %s", fingerprints.sha256, exc)
 
     def import_hashes(self, parsed: Iterable[tuple[int, HashRecord | BadLine]], filename: str) -> ImportSummary:
         """Add hash-only originals (fingerprints an agency shared without pixels)."""
