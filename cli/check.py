@@ -81,6 +81,8 @@ def checked(check_one: Checker, path: str, sink: EvidenceSink | None, claims: Cl
     input's error line (exit 1), and the next input is still checked."""
     try:
         return check_one(path, sink, claims)
+    except RemoteError:
+        raise  # the server refused the caller (a bad key): the whole run stops, exit 2
     except Exception as exc:  # a bug on one odd file must not cost the other inputs their lines
         message = f"the check failed on this file ({type(exc).__name__}: {str(exc)[:200]})"
         return ErrorReport(input=InputInfo(path=path), error=ErrorInfo(code="internal_error", message=message))
