@@ -10,6 +10,7 @@ import typer
 
 from cli import (
     bench_hashes,
+    bench_memory,
     check,
     db,
     decide,
@@ -33,6 +34,7 @@ app.command()(check.check)
 app.command()(decide.decide)
 app.command()(evaluation.bench)
 app.command("bench-hashes")(bench_hashes.bench_hashes)
+app.command("bench-memory")(bench_memory.bench_memory)
 app.command("eval")(evaluation.evaluate)
 app.command("eval-metadata")(evaluation.evaluate_metadata)
 app.command()(serve.serve)

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     s3_secret_access_key: str | None = None
     max_bytes: int = 64 * 2**20
     max_pixels: int = 120_000_000
+    """Largest image accepted; JPEG decodes reduced, so it may go up to this (hashes.decode)."""
+    max_full_decode_pixels: int = 50_000_000
+    """Largest PNG, WebP, TIFF, GIF, HEIF or AVIF: they decode at full size (hashes.decode)."""
     working_size: int = 1024
     max_request_bytes: int = 256 * 2**20
     """Largest HTTP request body (a batch carries many files)."""
@@ -78,4 +81,9 @@ class Settings(BaseSettings):
 
     @property
     def decode_limits(self) -> DecodeLimits:
-        return DecodeLimits(max_bytes=self.max_bytes, max_pixels=self.max_pixels, working_size=self.working_size)
+        return DecodeLimits(
+            max_bytes=self.max_bytes,
+            max_pixels=self.max_pixels,
+            max_full_decode_pixels=self.max_full_decode_pixels,
+            working_size=self.working_size,
+        )

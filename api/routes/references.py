@@ -11,7 +11,6 @@ from api.schemas import ERRORS, ReferenceOut, ReferencePage
 from api.state import services
 from api.uploads import multipart_only, read_upload
 from provenance.library.library import ReferenceDetails
-from provenance.library.previews import thumbnail
 from service.checks import clean_filename
 from service.models import reference_out
 
@@ -91,15 +90,17 @@ def get_reference(
 
 @router.get(
     "/{reference_id}/thumbnail.jpg",
-    summary="A preview of the original (re-encoded, at most 480 px)",
+    summary="A preview of the original (re-encoded at ingest, at most 480 px)",
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}, **ERRORS},
 )
 def get_thumbnail(
     request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("check"))]
 ) -> Response:
-    state = services(request)
-    jpeg = thumbnail(state.library, state.library.get(reference_id))
+    """The preview stored at ingest; the original itself is never decoded for it
+    (one ingested before previews were kept gets its preview made once, then stored)."""
+    library = services(request).library
+    jpeg = library.preview(library.get(reference_id))
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hashes import KEYPOINTS, Fingerprints
+from hashes import HASH_QUALITY, KEYPOINTS, Fingerprints
 from provenance.errors import Conflict
 from provenance.library.references import References
 from provenance.metadata import extract_metadata
@@ -83,7 +83,11 @@ def ingest(
         byte_size=len(data),
         image_metadata=metadata.model_dump(mode="json"),
         fingerprints=[Fingerprint(algorithm=name, value=value) for name, value in fingerprints.hashes.items()]
-        + [Fingerprint(algorithm=KEYPOINTS, value=fingerprints.keypoints.to_bytes())],
+        + [
+            Fingerprint(algorithm=KEYPOINTS, value=fingerprints.keypoints.to_bytes()),
+            # Flagged once here: a check never takes a low-quality original's hashes alone as a match.
+            Fingerprint(algorithm=HASH_QUALITY, value=bytes([fingerprints.quality])),
+        ],
     )
     credentials, manifest_store = read_content_credentials(data, fingerprints.image.format)
     try:

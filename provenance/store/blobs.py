@@ -29,9 +29,10 @@ from urllib.parse import urlsplit
 from provenance.config import Settings
 from provenance.errors import NotFound, StorageFull, StorageUnavailable
 
-AREAS = ("originals", "evidence", "spool", "watched")
+AREAS = ("originals", "evidence", "spool", "watched", "previews", "working")
 """What each process keeps: working copies of originals, evidence pictures, batch files,
-uploads of watched checks (the watchlist)."""
+uploads of watched checks (the watchlist), previews of originals (made at ingest) and
+the working-size pixels of originals costly to decode (made once)."""
 TEMPORARY_PREFIX = ".incoming-"
 """A folder store's half-written file (a crash between create and rename leaves one)."""
 _CHUNK = 1 << 20

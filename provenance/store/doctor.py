@@ -1,11 +1,11 @@
 """Finding and repairing what a crash or a full disk can leave between the database
 and the blob stores (`provenance doctor`):
 
-- blobs without rows: an original's working copy no reference holds, an evidence
-  picture no check holds, a watched upload no watched check holds, a spooled batch
-  folder (prefix) whose batch is unknown or done, a half-written temporary: removed
-  once older than `min_age` (younger ones may belong to a write in progress: blobs are
-  written before their rows);
+- blobs without rows: an original's stored copy, preview or working-size pixels no
+  reference holds, an evidence picture no check holds, a watched upload no watched
+  check holds, a spooled batch folder (prefix) whose batch is unknown or done, a
+  half-written temporary: removed once older than `min_age` (younger ones may belong
+  to a write in progress: blobs are written before their rows);
 - rows whose blob is missing: reported, never repaired (the bytes are gone: ingest the
   original again, or re-run the batch).
 """
@@ -33,7 +33,7 @@ MISSING = "missing"
 class Finding:
     kind: str
     area: str
-    """`originals`, `evidence`, `spool` or `watched`."""
+    """One of `provenance.store.blobs.AREAS`."""
     key: str
     """The blob's key, or a spool prefix (`<batch>/`)."""
     detail: str
@@ -52,8 +52,8 @@ def examine(
     findings: list[Finding] = []
     blobs = {area: list(store.list()) for area, store in stores.items()}
     with sessions() as session:
+        held = {sha: pixels for sha, pixels in session.execute(select(Reference.sha256, Reference.has_pixels))}
         if "originals" in stores:
-            held = {sha: pixels for sha, pixels in session.execute(select(Reference.sha256, Reference.has_pixels))}
             findings += _content("originals", stores["originals"], blobs["originals"], set(held), cutoff, repair)
             findings += _missing("originals", blobs["originals"], {s for s, pixels in held.items() if pixels},
                                  "an original's working copy is gone: ingest it again")
@@ -63,6 +63,9 @@ def examine(
             findings += _missing("evidence", blobs["evidence"], referenced, "a check's evidence picture is gone")
         if "spool" in stores:
             findings += _spool(session, stores["spool"], blobs["spool"], cutoff, repair)
+        for derived in ("previews", "working"):  # made from an original: gone with it
+            if derived in stores:
+                findings += _content(derived, stores[derived], blobs[derived], set(held), cutoff, repair)
         if "watched" in stores:
             kept = set(session.scalars(select(WatchedCheck.upload_sha256)))
             findings += _content("watched", stores["watched"], blobs["watched"], kept, cutoff, repair)
