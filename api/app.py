@@ -10,7 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.middleware import BodyLimit, SecurityHeaders, UploadGate
+from api.limits import Limits
+from api.middleware import BodyGuard, Gate, JsonServerError, SecurityHeaders
 from api.routes import batches, checks, health, pages, references
 from api.routes.checks import evidence_url
 from provenance import __version__
@@ -48,10 +49,16 @@ def create_app(settings: Settings | None = None, require_auth: bool = True, call
     )
     app.state.require_auth = require_auth
     errors.install(app)
-    for module in (health, checks, references, batches, pages):
-        app.include_router(module.router)
+    routers = [module.router for module in (health, checks, references, batches, pages)]
+    for router in routers:
+        app.include_router(router)
+    # Our routes as declared: the gate reads their scopes, a 405 names their methods.
+    app.state.routes = [route for router in routers for route in router.routes]
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
-    app.add_middleware(UploadGate)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    # The last added runs first: headers on every answer, then a JSON 500 for any failure,
+    # then the key, scope and limits, then the body's size and time.
+    app.add_middleware(BodyGuard, max_bytes=settings.max_request_bytes, timeout=settings.body_timeout)
+    app.add_middleware(Gate, limits=Limits(settings))
+    app.add_middleware(JsonServerError)
     app.add_middleware(SecurityHeaders)
     return app

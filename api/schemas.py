@@ -4,23 +4,52 @@ callback carries one of them too); the error answers are the adapter's."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Path, Query
 
 from api.errors import ErrorBody
 from service.models import BatchOut, CheckErrorOut, CheckOut, ReferenceOut, ReferencePage
 
-__all__ = ["ERRORS", "BatchOut", "CheckErrorOut", "CheckOut", "ReferenceOut", "ReferencePage"]
+__all__ = ["READ", "UPLOAD", "BatchOut", "CheckErrorOut", "CheckOut", "ReferenceOut", "ReferencePage", "errors"]
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": description}
-    for status, description in {
-        400: "Bad request (bad form field, bad zip, no files...)",
-        401: "Missing, unknown or revoked API key",
-        403: "The key lacks the scope",
-        404: "Not found",
-        409: "Conflict (external_id already used in that source)",
-        413: "Over a limit (body, file size, pixels, files per batch)",
-        415: "Not multipart/form-data, or not an accepted image format",
-        422: "The image is damaged or empty, or a field is invalid",
-    }.items()
+MAX_ID = 2**31 - 1
+"""The largest integer every database stores in an INTEGER column (PostgreSQL's is 32 bits):
+larger ids and offsets are refused (422) before any query."""
+
+ERROR_DESCRIPTIONS = {
+    400: "Bad request (bad multipart body, bad zip, no files, bad callback URL...)",
+    401: "Missing, unknown or revoked API key",
+    403: "The key lacks the scope",
+    404: "Not found (or made by another key)",
+    408: "The request body did not arrive in time (PROVENANCE_BODY_TIMEOUT)",
+    409: "Conflict (external_id already used in that source)",
+    413: "Over a limit (body, file size, pixels, files per batch, form fields)",
+    415: "Not multipart/form-data, or not an accepted image format",
+    422: "The image is damaged or empty, or a field, id or parameter is invalid",
+    429: "Too many requests for this key, or too many checks running; see Retry-After",
 }
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route documents, each with the JSON error body."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        documented[status] = {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status]}
+        if status == 429:
+            documented[status]["headers"] = {
+                "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+            }
+    return documented
+
+
+KEYED = (401, 403, 429)
+"""What every route with a key can answer."""
+READ = errors(*KEYED, 404, 422)
+"""A route that reads one stored thing by id."""
+UPLOAD = errors(400, *KEYED, 408, 413, 415, 422)
+"""A route that takes a multipart upload."""
+
+ReferenceId = Annotated[int, Path(ge=1, le=MAX_ID, description="A reference's id")]
+StoredId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A check's or batch's id (32 hex digits)")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="How many to skip")]

@@ -23,6 +23,7 @@ def serve(
     import uvicorn
 
     from api import create_app
+    from api.server import server_config
 
     if no_auth and host not in LOOPBACK_HOSTS:
         fail(f"--no-auth lets anyone in: allowed on {', '.join(LOOPBACK_HOSTS)} only, not {host}")
@@ -31,4 +32,5 @@ def serve(
         with opened_services() as services:
             if not any(key.revoked_at is None for key in services.keys.list()):
                 err.print("No API key yet: create one with `provenance keys create NAME --scope check`.")
-    uvicorn.run(create_app(settings, require_auth=not no_auth), host=host, port=port)
+    app = create_app(settings, require_auth=not no_auth)
+    uvicorn.Server(server_config(app, settings, host, port)).run()

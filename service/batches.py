@@ -28,7 +28,7 @@ from provenance.errors import InvalidInput
 from provenance.store import Batch, CheckRecord, get_or_raise
 from service.checks import CheckStore, EvidenceLocation, clean_filename, new_id
 from service.models import Submission, batch_out
-from service.webhooks import deliver
+from service.webhooks import CallbackPolicy, CallbackSender, Delivery
 
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_ZIP_RATIO = 100
@@ -54,13 +54,24 @@ class BatchRunner:
         self.checks = checks
         self.sessions = checks.sessions
         self.evidence_location = evidence_location
-        self.callback_attempts = callback_attempts
-        self.callback_backoff = callback_backoff
+        policy = CallbackPolicy(
+            timeout=settings.callback_timeout,
+            max_response_bytes=settings.callback_max_response_bytes,
+            allow=tuple(settings.callback_allow),
+            attempts=callback_attempts,
+            backoff=callback_backoff,
+        )
+        self.callbacks = CallbackSender(policy, settings.webhook_secret or "")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-batch")
         self._stopping = threading.Event()
 
-    def create(self, uploads: Iterable[tuple[str | None, BinaryIO]], callback_url: str | None = None) -> Batch:
-        """Spool the files (zips expanded), record the batch and queue it.
+    def create(
+        self,
+        uploads: Iterable[tuple[str | None, BinaryIO]],
+        callback_url: str | None = None,
+        owner_key_id: int | None = None,
+    ) -> Batch:
+        """Spool the files (zips expanded), record the batch (and the key that made it) and queue it.
         Raises InvalidInput, before anything is queued, for any breach of the limits."""
         callback_url = self._valid_callback(callback_url)
         batch_id = new_id()
@@ -76,6 +87,7 @@ class BatchRunner:
             filenames=filenames,
             callback_url=callback_url,
             callback_status="pending" if callback_url else None,
+            owner_key_id=owner_key_id,
         )
         with self.sessions.begin() as session:
             session.add(batch)
@@ -106,6 +118,7 @@ class BatchRunner:
         """Stop after the file being checked; the rest waits in the spool for the next start."""
         self._stopping.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self.callbacks.close()
 
     def _queue(self, batch_id: str) -> None:
         """A batch accepted while the runner stops is kept; the next start runs it."""
@@ -167,24 +180,19 @@ class BatchRunner:
                 if position in done:
                     continue
                 data = (folder / str(position)).read_bytes()
-                self.checks.check(data, filename, Submission(), self.evidence_location, batch=(batch_id, position))
+                self.checks.check(
+                    data, filename, Submission(), self.evidence_location, batch=(batch_id, position),
+                    owner_key_id=batch.owner_key_id,
+                )
             self._set(batch_id, status="done", finished_at=datetime.now(UTC))
             shutil.rmtree(folder, ignore_errors=True)
         if batch.callback_url and batch.callback_status == "pending" and not self._stopping.is_set():
             payload = batch_out(self.get(batch_id), self.records(batch_id)).model_dump(mode="json")
-            delivery = deliver(
-                batch.callback_url,
-                EVENT,
-                payload,
-                self.settings.webhook_secret or "",
-                attempts=self.callback_attempts,
-                backoff=self.callback_backoff,
-            )
-            self._set(
-                batch_id,
-                callback_status="delivered" if delivery.delivered else "failed",
-                callback_error=(delivery.error or "")[:1024] or None,
-            )
+
+            def record(delivery: Delivery) -> None:
+                self._set(batch_id, callback_status=delivery.status, callback_error=delivery.error)
+
+            self.callbacks.send(batch.callback_url, EVENT, payload, record)
 
     def _set(self, batch_id: str, **values: object) -> None:
         with self.sessions.begin() as session:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
+import unicodedata
 import uuid
 from collections.abc import Callable
 from pathlib import PurePosixPath, PureWindowsPath
@@ -20,13 +20,16 @@ from provenance.errors import NotFound, ProvenanceError
 from provenance.library.library import Library
 from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
 from provenance.store import BlobStore, CheckRecord, get_or_raise
+from service.keys import EVERYONE, Viewer
 from service.models import Submission
 
 EvidenceLocation = Callable[[str], str]
 """Turns a check id into where its evidence image will be served (e.g. a URL)."""
 
 log = logging.getLogger(__name__)
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+_HIDDEN = ("Cc", "Cf", "Cs")
+"""Unicode categories never kept in a file name: controls, format characters (the
+bidirectional overrides among them: U+202E shows `gpj.exe` as `exe.jpg`), surrogates."""
 
 
 def new_id() -> str:
@@ -35,10 +38,12 @@ def new_id() -> str:
 
 
 def clean_filename(name: str | None) -> str:
-    """The last part of an uploaded file's name, without control characters (it is
-    shown in reports and pages); `upload` when nothing usable is left."""
+    """The last part of an uploaded file's name, without control characters (Unicode
+    Cc), format characters (Cf: bidirectional overrides, zero-width marks) or lone
+    surrogates, since it is shown in reports and pages; `upload` when nothing usable is left."""
     base = PureWindowsPath(PurePosixPath(name or "").name).name
-    return _UNPRINTABLE.sub("", base)[:255] or "upload"
+    kept = "".join(c for c in base if unicodedata.category(c) not in _HIDDEN)
+    return kept.strip()[:255] or "upload"
 
 
 class CheckStore:
@@ -57,10 +62,11 @@ class CheckStore:
         submission: Submission,
         evidence_location: EvidenceLocation,
         batch: tuple[str, int] | None = None,
+        owner_key_id: int | None = None,
     ) -> CheckRecord:
-        """Check and store. Bad input raises for a single check; in a batch (`batch` is
-        its id and the file's position) it is stored as an error report instead, so one
-        file never stops the others."""
+        """Check and store, as made by `owner_key_id` (see `service.keys.Viewer`). Bad
+        input raises for a single check; in a batch (`batch` is its id and the file's
+        position) it is stored as an error report instead, so one file never stops the others."""
         check_id = new_id()
         stored_evidence: list[str] = []
 
@@ -94,17 +100,22 @@ class CheckStore:
             evidence_sha256=stored_evidence[-1] if stored_evidence else None,
             batch_id=batch[0] if batch else None,
             position=batch[1] if batch else None,
+            owner_key_id=owner_key_id,
         )
         with self.sessions.begin() as session:
             session.add(record)
         return record
 
-    def get(self, check_id: str) -> CheckRecord:
+    def get(self, check_id: str, viewer: Viewer = EVERYONE) -> CheckRecord:
+        """Another key's check is not found, as if it did not exist (its id tells nothing)."""
         with self.sessions() as session:
-            return get_or_raise(session, CheckRecord, check_id, "check")
+            record = get_or_raise(session, CheckRecord, check_id, "check")
+        if not viewer.sees(record.owner_key_id):
+            raise NotFound(f"no check with id {check_id}")
+        return record
 
-    def evidence(self, check_id: str) -> bytes:
-        record = self.get(check_id)
+    def evidence(self, check_id: str, viewer: Viewer = EVERYONE) -> bytes:
+        record = self.get(check_id, viewer)
         if record.evidence_sha256 is None:
             raise NotFound(f"check {check_id} has no evidence image (no verified match, and no indicator picture)")
         return self.evidence_blobs.get(record.evidence_sha256)

@@ -7,16 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
 from api.auth import Caller, require
-from api.schemas import ERRORS, BatchOut
+from api.schemas import READ, UPLOAD, BatchOut, StoredId
 from api.state import batches
 from api.uploads import multipart_only
+from provenance.errors import NotFound
 from service.models import batch_out
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
 
 @router.post(
-    "", status_code=202, summary="Check many images in the background", response_model=BatchOut, responses=ERRORS
+    "", status_code=202, summary="Check many images in the background", response_model=BatchOut, responses=UPLOAD
 )
 def create_batch(
     request: Request,
@@ -30,12 +31,18 @@ def create_batch(
     ] = None,
 ) -> BatchOut:
     """202 with the batch id; poll `GET /v1/batches/{id}` or wait for the callback."""
-    batch = batches(request).create([(f.filename, f.file) for f in files], callback_url or None)
+    batch = batches(request).create([(f.filename, f.file) for f in files], callback_url or None, caller.key_id)
     response.headers["Location"] = f"/v1/batches/{batch.id}"
     return batch_out(batch, [])
 
 
-@router.get("/{batch_id}", summary="Progress and reports of a batch", response_model=BatchOut, responses=ERRORS)
-def get_batch(request: Request, batch_id: str, caller: Annotated[Caller, Depends(require("check"))]) -> BatchOut:
+@router.get("/{batch_id}", summary="Progress and reports of a batch", response_model=BatchOut, responses=READ)
+def get_batch(
+    request: Request, batch_id: StoredId, caller: Annotated[Caller, Depends(require("check"))]
+) -> BatchOut:
+    """Only the key that made the batch (and admin keys) can read it; for others it is not found."""
     runner = batches(request)
-    return batch_out(runner.get(batch_id), runner.records(batch_id))
+    batch = runner.get(batch_id)
+    if not caller.viewer.sees(batch.owner_key_id):
+        raise NotFound(f"no batch with id {batch_id}")
+    return batch_out(batch, runner.records(batch_id))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 
 from api.auth import Caller, require
 from api.forms import form_fields
-from api.schemas import ERRORS, CheckErrorOut, CheckOut
+from api.schemas import READ, UPLOAD, CheckErrorOut, CheckOut, StoredId
 from api.state import services
 from api.uploads import multipart_only, read_upload
 from service.checks import clean_filename
@@ -26,12 +26,12 @@ def evidence_url(check_id: str) -> str:
     status_code=201,
     summary="Check an image against the library",
     response_model=CheckOut,
-    responses=ERRORS,
+    responses=UPLOAD,
 )
 def create_check(
     request: Request,
     response: Response,
-    caller: Annotated[Caller, Depends(require("check"))],
+    caller: Annotated[Caller, Depends(require("check", runs_check=True))],
     _: Annotated[None, Depends(multipart_only)],
     file: Annotated[UploadFile, File(description="The image to check (JPEG, PNG, WebP, TIFF, GIF, HEIF, AVIF)")],
     submitted: Annotated[dict[str, Any], Depends(form_fields(Submission))],
@@ -41,17 +41,20 @@ def create_check(
     report's `evidence` URL."""
     state = services(request)
     data = read_upload(file, state.settings.max_bytes)
-    record = state.checks.check(data, clean_filename(file.filename), submission_from(submitted), evidence_url)
+    record = state.checks.check(
+        data, clean_filename(file.filename), submission_from(submitted), evidence_url, owner_key_id=caller.key_id
+    )
     response.headers["Location"] = f"/v1/checks/{record.id}"
     return check_out(record)
 
 
-@router.get("/{check_id}", summary="A stored check", response_model=CheckOut | CheckErrorOut, responses=ERRORS)
+@router.get("/{check_id}", summary="A stored check", response_model=CheckOut | CheckErrorOut, responses=READ)
 def get_check(
-    request: Request, check_id: str, caller: Annotated[Caller, Depends(require("check"))]
+    request: Request, check_id: StoredId, caller: Annotated[Caller, Depends(require("check"))]
 ) -> CheckOut | CheckErrorOut:
-    """A single check's report, or a batch item's (which may be an error report)."""
-    return check_out(services(request).checks.get(check_id))
+    """A single check's report, or a batch item's (which may be an error report). Only
+    the key that made it (and admin keys) can read it; for others it is not found."""
+    return check_out(services(request).checks.get(check_id, caller.viewer))
 
 
 @router.get(
@@ -60,9 +63,11 @@ def get_check(
     response_class=Response,
     responses={
         200: {"content": {"image/png": {}}, "description": "Original aligned, copy outlined, heat map"},
-        **ERRORS,
+        **READ,
     },
 )
-def get_evidence(request: Request, check_id: str, caller: Annotated[Caller, Depends(require("check"))]) -> Response:
-    png = services(request).checks.evidence(check_id)
+def get_evidence(
+    request: Request, check_id: StoredId, caller: Annotated[Caller, Depends(require("check"))]
+) -> Response:
+    png = services(request).checks.evidence(check_id, caller.viewer)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})

@@ -64,7 +64,8 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def signing_server(sample_library: Library, keys: Keys, serve: Callable[..., Server]) -> Server:
-    return serve(sample_library.settings.model_copy(update={"webhook_secret": SECRET}))
+    allowed = {"webhook_secret": SECRET, "callback_allow": ["127.0.0.1"]}  # the receiver is on loopback
+    return serve(sample_library.settings.model_copy(update=allowed))
 
 
 def test_batch_with_zip_runs_in_background_and_calls_back_signed(
