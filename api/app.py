@@ -14,6 +14,7 @@ from api.limits import Limits
 from api.middleware import BodyGuard, Gate, JsonServerError, SecurityHeaders
 from api.routes import batches, checks, health, pages, references
 from api.routes.checks import evidence_url
+from api.schemas import forms_without_null
 from provenance import __version__
 from provenance.config import Settings
 from service.startup import open_services
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None, require_auth: bool = True, call
         form_limits={"max_files": settings.max_batch_files, "max_fields": 50},
     )
     app.state.require_auth = require_auth
+    generated = app.openapi
+    app.openapi = lambda: forms_without_null(generated())  # type: ignore[method-assign]
     errors.install(app)
     routers = [module.router for module in (health, checks, references, batches, pages)]
     for router in routers:

@@ -11,7 +11,10 @@ from fastapi import Path, Query
 from api.errors import ErrorBody
 from service.models import BatchOut, CheckErrorOut, CheckOut, ReferenceOut, ReferencePage
 
-__all__ = ["READ", "UPLOAD", "BatchOut", "CheckErrorOut", "CheckOut", "ReferenceOut", "ReferencePage", "errors"]
+__all__ = [
+    "READ", "UPLOAD", "BatchOut", "CheckErrorOut", "CheckOut", "ReferenceOut", "ReferencePage", "errors",
+    "forms_without_null", "links_to",
+]
 
 MAX_ID = 2**31 - 1
 """The largest integer every database stores in an INTEGER column (PostgreSQL's is 32 bits):
@@ -53,3 +56,28 @@ UPLOAD = errors(400, *KEYED, 408, 413, 415, 422)
 ReferenceId = Annotated[int, Path(ge=1, le=MAX_ID, description="A reference's id")]
 StoredId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="A check's or batch's id (32 hex digits)")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="How many to skip")]
+
+
+def links_to(operation_id: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link from a created thing to an operation on it: each path parameter
+    taken from a field of the response body (what a client, or schemathesis, follows)."""
+    return {
+        operation_id: {
+            "operationId": operation_id,
+            "parameters": {name: f"$response.body#/{field}" for name, field in parameters.items()},
+        }
+    }
+
+
+def forms_without_null(document: dict[str, Any]) -> dict[str, Any]:
+    """A multipart form cannot carry null: an optional field is absent or a value. The
+    document says so (FastAPI writes `anyOf: [type, null]`, which a client would send as
+    the text "null")."""
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        if not name.startswith("Body_"):
+            continue
+        for field, spec in schema.get("properties", {}).items():
+            kinds = [k for k in spec.get("anyOf", []) if k != {"type": "null"}]
+            if "anyOf" in spec and len(kinds) == 1:
+                schema["properties"][field] = {**{k: v for k, v in spec.items() if k != "anyOf"}, **kinds[0]}
+    return document

@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -28,7 +27,7 @@ from provenance.errors import InvalidInput
 from provenance.store import Batch, CheckRecord, get_or_raise
 from service.checks import CheckStore, EvidenceLocation, clean_filename, new_id
 from service.models import Submission, batch_out
-from service.webhooks import CallbackPolicy, CallbackSender, Delivery
+from service.webhooks import CallbackPolicy, CallbackSender, Delivery, is_callback_url
 
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_ZIP_RATIO = 100
@@ -131,8 +130,7 @@ class BatchRunner:
     def _valid_callback(self, url: str | None) -> str | None:
         if not url:
             return None
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2048:
+        if not is_callback_url(url):
             raise InvalidInput("callback_url must be an http or https URL", code="invalid_callback")
         if not self.settings.webhook_secret:
             raise InvalidInput(

@@ -65,6 +65,16 @@ def verify(
     return hmac.compare_digest(sign(secret, int(timestamp), body), signature)
 
 
+def is_callback_url(url: str) -> bool:
+    """An http(s) URL with a host (and a valid port), at most 2048 characters."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and len(url) <= 2048
+
+
 def redact_url(url: str) -> str:
     """The URL without what may be a credential: user and password, and query values."""
     parts = urlsplit(url)
@@ -221,7 +231,7 @@ def deliver(
             status = asyncio.run(asyncio.wait_for(attempt(url, body, headers, policy), policy.timeout))
         except TimeoutError:
             error = "timeout"
-        except Refused:
+        except (Refused, ValueError):  # ValueError: a URL (or a redirect's) that cannot be parsed
             error, retry = "refused_address", False
         except TooManyRedirects:
             error, retry = "too_many_redirects", False

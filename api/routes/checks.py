@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 
 from api.auth import Caller, require
 from api.forms import form_fields
-from api.schemas import READ, UPLOAD, CheckErrorOut, CheckOut, StoredId
+from api.schemas import READ, UPLOAD, CheckErrorOut, CheckOut, StoredId, links_to
 from api.state import services
 from api.uploads import multipart_only, read_upload
 from service.checks import clean_filename
@@ -26,7 +26,15 @@ def evidence_url(check_id: str) -> str:
     status_code=201,
     summary="Check an image against the library",
     response_model=CheckOut,
-    responses=UPLOAD,
+    responses={
+        201: {
+            "links": {
+                **links_to("get_check_v1_checks__check_id__get", check_id="id"),
+                **links_to("get_evidence_v1_checks__check_id__evidence_png_get", check_id="id"),
+            }
+        },
+        **UPLOAD,
+    },
 )
 def create_check(
     request: Request,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 
 from api.auth import Caller, require
-from api.schemas import READ, UPLOAD, Offset, ReferenceId, ReferenceOut, ReferencePage, errors
+from api.schemas import READ, UPLOAD, Offset, ReferenceId, ReferenceOut, ReferencePage, errors, links_to
 from api.state import services
 from api.uploads import multipart_only, read_upload
 from provenance.library.library import ReferenceDetails
@@ -27,6 +27,13 @@ Text = Annotated[str | None, Form(max_length=2000)]
     response_model=ReferenceOut,
     responses={
         200: {"model": ReferenceOut, "description": "These bytes are already in the library"},
+        201: {
+            "links": {
+                **links_to("get_reference_v1_references__reference_id__get", reference_id="id"),
+                **links_to("get_thumbnail_v1_references__reference_id__thumbnail_jpg_get", reference_id="id"),
+                **links_to("delete_reference_v1_references__reference_id__delete", reference_id="id"),
+            }
+        },
         **UPLOAD,
         **errors(409),
     },
