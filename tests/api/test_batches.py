@@ -133,7 +133,7 @@ def test_unfinished_batch_resumes_after_a_restart(
         batch = runner.create([("Wood.jpg", photo)])
     assert runner.get(batch.id).status == "queued"
     server = serve(settings)
-    with Client(server.url, keys.check) as client:
+    with Client(server.url, keys.admin) as client:  # made without a key: only admin keys see it
         done = client.wait_for_batch(batch.id, timeout=120)
     assert done["items"][0]["check"]["verdict"] == "identical"
     assert not (settings.spool_dir / batch.id).exists()
