@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from api.errors import TooManyRequests
 from provenance.config import Settings
@@ -57,10 +55,9 @@ class Limits:
         if wait:
             raise TooManyRequests(math.ceil(wait), f"this key may make {self.per_minute} requests a minute")
 
-    @contextmanager
-    def check_slot(self, key_id: int | None) -> Iterator[None]:
-        """Held while a check (or an ingest) runs; refused at once, never queued, when
-        the process or the key has as many running as allowed."""
+    def take_check_slot(self, key_id: int | None) -> None:
+        """A slot for a check (or an ingest), held until `give_back`; refused at once,
+        never queued, when the process or the key has as many running as allowed."""
         with self._lock:
             if self._running >= self.max_checks:
                 raise TooManyRequests(BUSY_RETRY_SECONDS, f"the server runs {self.max_checks} checks already")
@@ -71,14 +68,13 @@ class Limits:
             self._running += 1
             if key_id is not None:
                 self._running_by_key[key_id] = mine + 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._running -= 1
-                if key_id is not None:
-                    left = self._running_by_key[key_id] - 1
-                    if left:
-                        self._running_by_key[key_id] = left
-                    else:
-                        del self._running_by_key[key_id]
+
+    def give_back(self, key_id: int | None) -> None:
+        with self._lock:
+            self._running -= 1
+            if key_id is not None:
+                left = self._running_by_key[key_id] - 1
+                if left:
+                    self._running_by_key[key_id] = left
+                else:
+                    del self._running_by_key[key_id]

@@ -116,17 +116,17 @@ class Gate:
         try:
             caller = await run_in_threadpool(identify, scope["app"].state, token, requirement.scope)
             self.limits.count_request(caller.key_id)
-            if not requirement.runs_check:
-                scope.setdefault("state", {})[CALLER] = caller
-                await self.app(scope, receive, send)
-                return
-            with self.limits.check_slot(caller.key_id):
-                scope.setdefault("state", {})[CALLER] = caller
-                await self.app(scope, receive, send)
+            if requirement.runs_check:
+                self.limits.take_check_slot(caller.key_id)
         except ApiError as error:
-            if error.status_code not in (401, 403, 429):
-                raise
             await _send_error(send, error)
+            return
+        scope.setdefault("state", {})[CALLER] = caller
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            if requirement.runs_check:
+                self.limits.give_back(caller.key_id)
 
 
 def _bearer_token(header: bytes) -> str | None:
