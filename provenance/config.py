@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Annotated
@@ -52,10 +53,13 @@ class Settings(BaseSettings):
     @field_validator("callback_allow", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
-        """`a,b` or a JSON list, from the environment."""
+        """`a,b` or a JSON list, from the environment; an entry with a `/` must be a network."""
         if isinstance(value, str):
             text = value.strip()
-            return json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+            value = json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+        for entry in value if isinstance(value, list) else []:
+            if "/" in str(entry):
+                ipaddress.ip_network(str(entry), strict=False)  # a ValueError names the bad entry
         return value
 
     @property

@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from pydantic import ValidationError
 
 from api.client import Client
+from provenance.config import Settings
 from provenance.library.library import Library
 from service.webhooks import CallbackPolicy, deliver, redact_url
 from tests.api.conftest import Keys, Server
@@ -182,6 +184,14 @@ def test_the_receivers_words_are_never_shown(receivers) -> None:
     chatty = receivers(status(400, b"SSH-2.0-OpenSSH_9.6 internal service says hello"))
     delivery = deliver(chatty.url, "test", {}, SECRET, LOOPBACK)
     assert (delivery.delivered, delivery.error) == (False, "receiver_error")
+
+
+def test_the_allow_list_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROVENANCE_CALLBACK_ALLOW", " 127.0.0.1, 10.0.0.0/8 ,cms.internal")
+    assert Settings().callback_allow == ["127.0.0.1", "10.0.0.0/8", "cms.internal"]
+    monkeypatch.setenv("PROVENANCE_CALLBACK_ALLOW", "10.0.0.0/33")
+    with pytest.raises(ValidationError, match=r"10\.0\.0\.0/33"):
+        Settings()
 
 
 def test_credentials_in_callback_urls_are_not_shown_back() -> None:
