@@ -34,7 +34,7 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
             "run", f"{url}/openapi.json", "--max-examples", str(EXAMPLES), "--workers", "1",
             "--header", f"Authorization: Bearer {key}", "--seed", "14",
         ]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=300,
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path,
                                 env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
     summary = re.search(r"(\d+) generated, .*", result.stdout)
     print(summary.group(0) if summary else result.stdout[-2000:])
