@@ -235,7 +235,7 @@ def test_a_slow_receiver_never_delays_the_next_batch(
     """Before: a receiver trickling a byte every 5 s held the only batch worker (6 min 17 s)."""
     receiver = receivers(trickle)
     settings = sample_library.settings.model_copy(
-        update={"webhook_secret": SECRET, "callback_allow": ["127.0.0.1"], "callback_timeout": 3.0}
+        update={"webhook_secret": SECRET, "callback_allow": ["127.0.0.1"], "callback_timeout": 5.0}
     )
     server = serve(settings)
     with Client(server.url, keys.check) as client:
