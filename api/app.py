@@ -10,9 +10,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from api import errors
-from api.middleware import BodyLimit, SecurityHeaders, UploadGate
+from api.limits import Limits
+from api.middleware import BodyGuard, Gate, JsonServerError, SecurityHeaders
 from api.routes import batches, checks, decisions, events, health, lineage, pages, references, reports
 from api.routes.checks import evidence_url
+from api.schemas import forms_without_null
 from provenance import __version__
 from provenance.config import Settings
 from service.startup import open_services
@@ -51,11 +53,20 @@ def create_app(settings: Settings | None = None, require_auth: bool = True, call
         form_limits={"max_files": settings.max_batch_files, "max_fields": 50},
     )
     app.state.require_auth = require_auth
+    generated = app.openapi
+    app.openapi = lambda: forms_without_null(generated())  # type: ignore[method-assign]
     errors.install(app)
-    for module in (health, checks, decisions, reports, events, references, lineage, batches, pages):
-        app.include_router(module.router)
+    modules = (health, checks, decisions, reports, events, references, lineage, batches, pages)
+    routers = [module.router for module in modules]
+    for router in routers:
+        app.include_router(router)
+    # Our routes as declared: the gate reads their scopes, a 405 names their methods.
+    app.state.routes = [route for router in routers for route in router.routes]
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
-    app.add_middleware(UploadGate)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    # The last added runs first: headers on every answer, then a JSON 500 for any failure,
+    # then the key, scope and limits, then the body's size and time.
+    app.add_middleware(BodyGuard, max_bytes=settings.max_request_bytes, timeout=settings.body_timeout)
+    app.add_middleware(Gate, limits=Limits(settings))
+    app.add_middleware(JsonServerError)
     app.add_middleware(SecurityHeaders)
     return app

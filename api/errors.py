@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
+from starlette.routing import Route
 
 from provenance.errors import Conflict, NotFound, ProvenanceError
 from provenance.report import ErrorInfo
@@ -25,15 +26,18 @@ STATUS_BY_CODE = {
     "unsupported_format": 415,
     "corrupt_image": 422,
     "invalid_image": 422,
+    "invalid_input": 422,
     "limit_exceeded": 413,
     "too_many_files": 413,
+    "too_many_fields": 413,
     "zip_bomb": 413,
     "insufficient_storage": 507,
     "storage_unavailable": 503,
     "no_match": 409,
     "not_proposed": 422,
 }
-"""Codes not listed are the caller's mistake: 400."""
+"""Codes not listed are the caller's mistake: 400. `invalid_input` is a field the domain
+refuses (a `claimed_date` that is not ISO 8601): 422, like a field FastAPI refuses."""
 
 _CODE_BY_STATUS = {
     400: "bad_request",
@@ -64,11 +68,14 @@ class ApiError(HTTPException):
 
 
 class TooManyRequests(ApiError):
-    """429: a bound was reached (the queue of checks waiting for a worker); retry after the given seconds."""
+    """429 with Retry-After: the caller is over its rate, the server (or its key) has as
+    many checks running as allowed, or too many checks wait for a worker. Raised before
+    the request's body is read, except for a full queue of the task workers."""
 
-    def __init__(self, message: str, retry_after: int, code: str = "too_many_requests") -> None:
-        super().__init__(429, code, message, {"Retry-After": str(retry_after)})
-        self.retry_after = retry_after
+    def __init__(self, retry_after: int, message: str, code: str = "too_many_requests") -> None:
+        headers = {"Retry-After": str(max(1, retry_after))}
+        super().__init__(429, code, f"{message}; retry after {retry_after} s", headers)
+        self.retry_after = max(1, retry_after)
 
 
 def status_for(error: ProvenanceError) -> int:
@@ -86,20 +93,50 @@ def error_response(status: int, code: str, message: str, headers: Mapping[str, s
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
+def multipart_error(message: str) -> JSONResponse:
+    """Starlette's form limits (`max_files`, `max_fields`) and parse errors, by name."""
+    if message.startswith("Too many files"):
+        return error_response(413, "too_many_files", message)
+    if message.startswith("Too many fields"):
+        return error_response(413, "too_many_fields", message)
+    return error_response(400, "bad_multipart", message)
+
+
+def allowed_methods(request: Request, stated: str | None) -> str | None:
+    """Every method some route of ours takes at this path (Starlette's 405 names only the
+    first route's): what the `Allow` header must say."""
+    methods: set[str] = set()
+    for route in request.app.state.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return ", ".join(sorted(methods)) if methods else stated
+
+
+def unexpected_error(method: str, path: str, exc: Exception) -> JSONResponse:
+    """What an exception no handler took answers: 507 when it says the disk or bucket is
+    full (it may surface as a raw OSError or a database error), else a logged 500."""
+    if is_storage_full(exc):
+        log.error("storage full on %s %s: %s", method, path, exc)
+        return error_response(507, "insufficient_storage", str(as_storage_full(exc)))
+    log.exception("unexpected error on %s %s", method, path)
+    return error_response(500, "internal_error", "the server failed on this request; it has been logged")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ProvenanceError)
     async def provenance_error(_request: Request, exc: ProvenanceError) -> JSONResponse:
         return error_response(status_for(exc), exc.code, str(exc))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, MultiPartException):
-            too_many = "Too many" in cause.message
-            code = "too_many_files" if too_many else "bad_multipart"
-            return error_response(413 if too_many else 400, code, cause.message)
+            return multipart_error(cause.message)
         code = getattr(exc, "code", None) or _CODE_BY_STATUS.get(exc.status_code, f"http_{exc.status_code}")
-        return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and (allow := allowed_methods(request, headers.get("Allow"))):
+            headers["Allow"] = allow
+        return error_response(exc.status_code, code, str(exc.detail), headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -108,11 +145,3 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         )
         return error_response(422, "invalid_request", problems)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if is_storage_full(exc):
-            log.error("storage full on %s %s: %s", request.method, request.url.path, exc)
-            return error_response(507, "insufficient_storage", str(as_storage_full(exc)))
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", "the server failed on this request; it has been logged")

@@ -33,6 +33,7 @@ def serve(
     import uvicorn
 
     from api import create_app
+    from api.server import HeaderDeadline, server_config
 
     if no_auth and host not in LOOPBACK_HOSTS:
         fail(f"--no-auth lets anyone in: allowed on {', '.join(LOOPBACK_HOSTS)} only, not {host}")
@@ -48,7 +49,9 @@ def serve(
             if not any(key.revoked_at is None for key in services.keys.list()):
                 err.print("No API key yet: create one with `provenance keys create NAME --scope check`.")
     if workers > 1:
-        # Each process builds its own app from the same PROVENANCE_* settings.
-        uvicorn.run("api.app:create_app", factory=True, workers=workers, host=host, port=port)
+        # Each process builds its own app (and header deadline) from the same PROVENANCE_* settings.
+        uvicorn.run("api.server:app_from_settings", factory=True, workers=workers, host=host, port=port,
+                    http=HeaderDeadline)
     else:
-        uvicorn.run(create_app(settings, require_auth=not no_auth), host=host, port=port)
+        app = create_app(settings, require_auth=not no_auth)
+        uvicorn.Server(server_config(app, settings, host, port)).run()

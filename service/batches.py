@@ -23,7 +23,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 
@@ -33,7 +32,7 @@ from provenance.store import Batch, BlobStore, CheckRecord, get_or_raise, open_b
 from service.checks import CheckStore, EvidenceLocation, clean_filename, new_id
 from service.faults import backoff, is_transient
 from service.models import Submission, batch_out
-from service.webhooks import deliver
+from service.webhooks import CallbackPolicy, CallbackSender, Delivery, is_callback_url
 
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_ZIP_RATIO = 100
@@ -70,13 +69,18 @@ class BatchRunner:
         self.evidence_location = evidence_location
         self.spool = open_blobs(settings, "spool")
         self.dispatch = dispatch
-        self.callback_attempts = callback_attempts
-        self.callback_backoff = callback_backoff
+        policy = CallbackPolicy.from_settings(settings, callback_attempts, callback_backoff)
+        self.callbacks = CallbackSender(policy, settings.webhook_secret or "")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-batch")
         self._stopping = threading.Event()
 
-    def create(self, uploads: Iterable[tuple[str | None, BinaryIO]], callback_url: str | None = None) -> Batch:
-        """Spool the files (zips expanded), record the batch and queue it.
+    def create(
+        self,
+        uploads: Iterable[tuple[str | None, BinaryIO]],
+        callback_url: str | None = None,
+        owner_key_id: int | None = None,
+    ) -> Batch:
+        """Spool the files (zips expanded), record the batch (and the key that made it) and queue it.
         Raises InvalidInput, before anything is queued, for any breach of the limits."""
         callback_url = self._valid_callback(callback_url)
         batch_id = new_id()
@@ -90,6 +94,7 @@ class BatchRunner:
             filenames=filenames,
             callback_url=callback_url,
             callback_status="pending" if callback_url else None,
+            owner_key_id=owner_key_id,
         )
         with self.sessions.begin() as session:
             session.add(batch)
@@ -120,6 +125,7 @@ class BatchRunner:
         """Stop after the file being checked; the rest waits in the spool for the next start."""
         self._stopping.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self.callbacks.close()
 
     def check_item(self, batch_id: str, position: int) -> None:
         """Check the file at this position unless it is already stored. Raises a passing
@@ -137,7 +143,10 @@ class BatchRunner:
                 session.execute(started)
         data = self.spool.read(f"{batch_id}/{position}")
         filename = batch.filenames[position]
-        self.checks.check(data, filename, Submission(), self.evidence_location, batch=(batch_id, position))
+        self.checks.check(
+            data, filename, Submission(), self.evidence_location, batch=(batch_id, position),
+            owner_key_id=batch.owner_key_id,
+        )
 
     def finish(self, batch_id: str) -> bool:
         """Mark the batch done once every position is stored. True for the one caller that
@@ -163,19 +172,11 @@ class BatchRunner:
         if batch.status != "done" or not batch.callback_url or batch.callback_status != "pending":
             return
         payload = batch_out(batch, self.records(batch_id)).model_dump(mode="json")
-        delivery = deliver(
-            batch.callback_url,
-            EVENT,
-            payload,
-            self.settings.webhook_secret or "",
-            attempts=self.callback_attempts,
-            backoff=self.callback_backoff,
-        )
-        self._set(
-            batch_id,
-            callback_status="delivered" if delivery.delivered else "failed",
-            callback_error=(delivery.error or "")[:1024] or None,
-        )
+
+        def record(delivery: Delivery) -> None:
+            self._set(batch_id, callback_status=delivery.status, callback_error=delivery.error)
+
+        self.callbacks.send(batch.callback_url, EVENT, payload, record)
 
     def _queue(self, batch_id: str) -> None:
         """A batch accepted while the runner stops is kept; the next start runs it."""
@@ -205,8 +206,7 @@ class BatchRunner:
     def _valid_callback(self, url: str | None) -> str | None:
         if not url:
             return None
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2048:
+        if not is_callback_url(url):
             raise InvalidInput("callback_url must be an http or https URL", code="invalid_callback")
         if not self.settings.webhook_secret:
             raise InvalidInput(

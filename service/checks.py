@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -27,6 +27,7 @@ from provenance.signing import EvidenceSigner
 from provenance.store import BlobStore, CheckRecord, get_or_raise
 from service.decisions import DecisionStore
 from service.faults import is_transient
+from service.keys import EVERYONE, Viewer
 from service.lineage import record_matches
 from service.models import Submission
 from service.watchlist import Watchlist, history_sentence
@@ -35,7 +36,9 @@ EvidenceLocation = Callable[[str], str]
 """Turns a check id into where its evidence image will be served (e.g. a URL)."""
 
 log = logging.getLogger(__name__)
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+_HIDDEN = ("Cc", "Cf", "Cs")
+"""Unicode categories never kept in a file name: controls, format characters (the
+bidirectional overrides among them: U+202E shows `gpj.exe` as `exe.jpg`), surrogates."""
 
 
 def evidence_path(check_id: str) -> str:
@@ -49,10 +52,12 @@ def new_id() -> str:
 
 
 def clean_filename(name: str | None) -> str:
-    """The last part of an uploaded file's name, without control characters (it is
-    shown in reports and pages); `upload` when nothing usable is left."""
+    """The last part of an uploaded file's name, without control characters (Unicode
+    Cc), format characters (Cf: bidirectional overrides, zero-width marks) or lone
+    surrogates, since it is shown in reports and pages; `upload` when nothing usable is left."""
     base = PureWindowsPath(PurePosixPath(name or "").name).name
-    return _UNPRINTABLE.sub("", base)[:255] or "upload"
+    kept = "".join(c for c in base if unicodedata.category(c) not in _HIDDEN)
+    return kept.strip()[:255] or "upload"
 
 
 class CheckStore:
@@ -83,15 +88,18 @@ class CheckStore:
         evidence_location: EvidenceLocation,
         batch: tuple[str, int] | None = None,
         submitted_by: str | None = None,
+        owner_key_id: int | None = None,
         check_id: str | None = None,
     ) -> CheckRecord:
-        """Check and store. Bad input raises for a single check; in a batch (`batch` is
+        """Check and store, as made by `owner_key_id` (see `service.keys.Viewer`; its name
+        is `submitted_by`). Bad input raises for a single check; in a batch (`batch` is
         its id and the file's position) it is stored as an error report instead, so one
         file never stops the others. A passing fault (`service.faults`) always raises.
         Idempotent for a given `check_id` or batch position: a task run twice (a worker
         killed before it acknowledged) gets the record stored the first time. A check
         that found no original goes on the watchlist."""
         record, evidence = self._run(data, filename, submission, evidence_location, batch, check_id)
+        record.owner_key_id = owner_key_id
         stored = self._store(record, evidence, submitted_by, batch)
         if stored is record and self.watchlist is not None:
             self.watchlist.watch(record, data)
@@ -112,6 +120,7 @@ class CheckStore:
         sentence = history_sentence(previous, reference.source, reference.external_id, reference.ingested_at)
         record.report = {**record.report, "reasons": [sentence, *record.report["reasons"]]}
         record.recheck_of = previous.id
+        record.owner_key_id = previous.owner_key_id
         stored = self._store(record, evidence, "watchlist", None)
         self.watchlist.forget(check_id)
         return stored
@@ -188,16 +197,13 @@ class CheckStore:
             query = select(CheckRecord.id).where(CheckRecord.recheck_of == check_id).order_by(CheckRecord.created_at)
             return list(session.scalars(query))
 
-    def rechecks(self, limit: int) -> list[CheckRecord]:
-        """The newest watchlist re-checks first: what the page shows as events."""
+    def rechecks(self, limit: int, viewer: Viewer = EVERYONE) -> list[CheckRecord]:
+        """The newest watchlist re-checks the viewer may see first: what the page shows as events."""
+        query = select(CheckRecord).where(CheckRecord.recheck_of.is_not(None))
+        if not viewer.sees_all:
+            query = query.where(CheckRecord.owner_key_id == viewer.key_id)
         with self.sessions() as session:
-            query = (
-                select(CheckRecord)
-                .where(CheckRecord.recheck_of.is_not(None))
-                .order_by(CheckRecord.created_at.desc())
-                .limit(limit)
-            )
-            return list(session.scalars(query))
+            return list(session.scalars(query.order_by(CheckRecord.created_at.desc()).limit(limit)))
 
     def _check_bytes(
         self,
@@ -224,12 +230,16 @@ class CheckStore:
             query = select(CheckRecord).where(CheckRecord.batch_id == batch[0], CheckRecord.position == batch[1])
             return session.scalars(query).first()
 
-    def get(self, check_id: str) -> CheckRecord:
+    def get(self, check_id: str, viewer: Viewer = EVERYONE) -> CheckRecord:
+        """Another key's check is not found, as if it did not exist (its id tells nothing)."""
         with self.sessions() as session:
-            return get_or_raise(session, CheckRecord, check_id, "check")
+            record = get_or_raise(session, CheckRecord, check_id, "check")
+        if not viewer.sees(record.owner_key_id):
+            raise NotFound(f"no check with id {check_id}")
+        return record
 
-    def evidence(self, check_id: str) -> bytes:
-        record = self.get(check_id)
+    def evidence(self, check_id: str, viewer: Viewer = EVERYONE) -> bytes:
+        record = self.get(check_id, viewer)
         if record.evidence_sha256 is None:
             raise NotFound(f"check {check_id} has no evidence image (no verified match, and no indicator picture)")
         return self.evidence_blobs.get(record.evidence_sha256)

@@ -31,6 +31,25 @@ class CreatedKey:
     """The only time the secret exists in clear."""
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads stored checks and batches: each API key sees what it made; admin keys,
+    and callers without keys (the CLI, demo mode), see everything."""
+
+    key_id: int | None = None
+    admin: bool = False
+
+    @property
+    def sees_all(self) -> bool:
+        return self.key_id is None or self.admin
+
+    def sees(self, owner_key_id: int | None) -> bool:
+        return self.sees_all or owner_key_id == self.key_id
+
+
+EVERYONE = Viewer()
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 

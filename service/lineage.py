@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from provenance.lineage import Variant, derives_from, variant_of
 from provenance.report import CheckReport
 from provenance.store import CheckMatch, CheckRecord, Decision
+from service.keys import EVERYONE, Viewer
 
 
 class LineageCheck(BaseModel):
-    check_id: str
+    check_id: str | None = Field(description="None for another key's check (see `service.keys.Viewer`)")
     created_at: str
     submitted_by: str | None = Field(description="The API key's name that made the check")
     verdict: str
@@ -74,14 +75,22 @@ def _specificity(variant: Variant) -> tuple[int, float]:
     return flags, -variant.crop[2] * variant.crop[3]
 
 
-def lineage(sessions: sessionmaker[Session], reference_id: int) -> Lineage:
-    """Checks an editor rejected for this original (their latest word) are left out."""
+def lineage(sessions: sessionmaker[Session], reference_id: int, viewer: Viewer = EVERYONE) -> Lineage:
+    """Checks an editor rejected for this original (their latest word) are left out. Every
+    desk sees the whole history of copies (variants, times, key names), but the ids of
+    checks made by other keys only when it may read them (`Viewer`)."""
     with sessions() as session:
-        query = select(CheckMatch).where(CheckMatch.reference_id == reference_id).order_by(CheckMatch.created_at)
-        rows = list(session.scalars(query))
+        query = (
+            select(CheckMatch, CheckRecord.owner_key_id)
+            .join(CheckRecord, CheckRecord.id == CheckMatch.check_id)
+            .where(CheckMatch.reference_id == reference_id)
+            .order_by(CheckMatch.created_at)
+        )
+        owned = list(session.execute(query).tuples())
         decided = select(Decision).where(Decision.reference_id == reference_id).order_by(Decision.id)
         latest = {row.check_id: row.decision for row in session.scalars(decided)}
-    rows = [row for row in rows if latest.get(row.check_id) != "rejected"]
+    rows = [row for row, _ in owned if latest.get(row.check_id) != "rejected"]
+    readable = {row.check_id for row, owner in owned if viewer.sees(owner)}
     variants: list[LineageVariant] = []
     keys: dict[str, int] = {}
     seen: list[tuple[str, Variant]] = []
@@ -102,7 +111,11 @@ def lineage(sessions: sessionmaker[Session], reference_id: int) -> Lineage:
             parent = closest_parent(variant, seen)
             seen.append((row.check_id, variant))
         checks.append(LineageCheck(
-            check_id=row.check_id, created_at=when, submitted_by=row.submitted_by, verdict=row.verdict,
-            variant=index, derived_from=parent,
+            check_id=row.check_id if row.check_id in readable else None,
+            created_at=when,
+            submitted_by=row.submitted_by,
+            verdict=row.verdict,
+            variant=index,
+            derived_from=parent if parent in readable else None,
         ))
     return Lineage(reference_id=reference_id, checks=checks, variants=variants)

@@ -19,6 +19,7 @@ from provenance.library.library import reference_metadata
 from provenance.metadata import ImageMetadata
 from provenance.report import CheckReport, ErrorInfo, ErrorReport
 from provenance.store import ApiKey, Batch, CheckRecord, Decision, Reference
+from service.webhooks import redact_url
 
 
 class Submission(Claims):
@@ -216,9 +217,12 @@ class BatchItem(BaseModel):
 
 
 class Callback(BaseModel):
-    url: str
+    url: str = Field(description="The callback URL, without user, password or query values (shown as ***)")
     status: Literal["pending", "delivered", "failed"]
-    error: str | None
+    error: str | None = Field(
+        description="Why the delivery failed, a generic code: refused_address, timeout, unreachable, "
+        "receiver_error, too_many_redirects (the receiver's own words are never shown)"
+    )
 
 
 class BatchOut(BaseModel):
@@ -247,7 +251,8 @@ def batch_out(batch: Batch, records: list[CheckRecord]) -> BatchOut:
         items.append(BatchItem.model_validate(item))
     callback = None
     if batch.callback_url:
-        callback = {"url": batch.callback_url, "status": batch.callback_status, "error": batch.callback_error}
+        url = redact_url(batch.callback_url)
+        callback = {"url": url, "status": batch.callback_status, "error": batch.callback_error}
     return BatchOut.model_validate(
         {
             "id": batch.id,

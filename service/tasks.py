@@ -111,7 +111,14 @@ class TaskQueue:
             settings.broker_url or "", socket_timeout=settings.check_timeout + 5, socket_connect_timeout=5
         )
 
-    def check(self, data: bytes, filename: str, submission: Submission, submitted_by: str | None = None) -> str:
+    def check(
+        self,
+        data: bytes,
+        filename: str,
+        submission: Submission,
+        submitted_by: str | None = None,
+        owner_key_id: int | None = None,
+    ) -> str:
         """Have a worker check and store the image; the stored check's id. Raises QueueFull
         when too many checks wait, NoAnswer after `check_timeout`, or the check's own error."""
         queued = int(self.redis.llen(INTERACTIVE))
@@ -119,7 +126,7 @@ class TaskQueue:
             raise QueueFull(queued)
         check_id = new_id()
         encoded = base64.b64encode(data).decode()
-        payload = [check_id, encoded, filename, submission.model_dump(mode="json"), submitted_by]
+        payload = [check_id, encoded, filename, submission.model_dump(mode="json"), submitted_by, owner_key_id]
         # A check nobody waits for any more is dropped by the worker, not done.
         self.app.send_task(CHECK_TASK, args=payload, queue=INTERACTIVE, expires=self.settings.check_timeout)
         reply = self.redis.blpop([reply_key(check_id)], timeout=self.settings.check_timeout)
@@ -164,13 +171,25 @@ def worker_app(settings: Settings, evidence_location: EvidenceLocation) -> Celer
 
     @app.task(name=CHECK_TASK, bind=True)
     def check(
-        task: Task, check_id: str, data64: str, filename: str, submitted: dict[str, Any], by: str | None = None
+        task: Task,
+        check_id: str,
+        data64: str,
+        filename: str,
+        submitted: dict[str, Any],
+        by: str | None = None,
+        owner: int | None = None,
     ) -> None:
         answer: dict[str, Any]
         try:
             submission = Submission.model_validate(submitted)
             record = services().services.checks.check(
-                base64.b64decode(data64), filename, submission, evidence_location, submitted_by=by, check_id=check_id
+                base64.b64decode(data64),
+                filename,
+                submission,
+                evidence_location,
+                submitted_by=by,
+                owner_key_id=owner,
+                check_id=check_id,
             )
             answer = {"id": record.id}
         except ProvenanceError as exc:

@@ -26,7 +26,7 @@ from provenance.library.library import Library
 from provenance.store import BlobStore, CheckRecord, WatchedCheck
 from provenance.vision.keypoint_alignment import MIN_INLIERS, RATIO_TEST, align_either_way
 from service.models import check_out
-from service.webhooks import Delivery, deliver
+from service.webhooks import CallbackPolicy, Delivery, deliver
 
 WATCHED_VERDICTS = ("unknown", "related")
 PREFILTER_VOTES = 2 * MIN_INLIERS
@@ -135,7 +135,8 @@ def announce(settings: Settings, record: CheckRecord) -> Delivery | None:
     if not settings.watch_callback_url or not settings.webhook_secret:
         return None
     payload = {"event": WATCH_EVENT, "check": check_out(record).model_dump(mode="json"), "previous": record.recheck_of}
-    return deliver(settings.watch_callback_url, WATCH_EVENT, payload, settings.webhook_secret)
+    policy = CallbackPolicy.from_settings(settings)
+    return deliver(settings.watch_callback_url, WATCH_EVENT, payload, settings.webhook_secret, policy)
 
 
 def _given(keypoints: Keypoints) -> Callable[[], Keypoints]:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from api.auth import Caller, require
-from api.schemas import ERRORS
+from api.schemas import KEYED, READ, StoredId, errors
 from api.state import services
 from service.models import DecisionIn, DecisionOut, decision_out
 
@@ -19,19 +19,19 @@ router = APIRouter(prefix="/v1/checks", tags=["decisions"])
     status_code=201,
     summary="Confirm or reject the match a check proposed",
     response_model=DecisionOut,
-    responses=ERRORS,
+    responses=errors(400, *KEYED, 404, 409, 422),
 )
 def create_decision(
     request: Request,
     response: Response,
-    check_id: str,
+    check_id: StoredId,
     body: DecisionIn,
     caller: Annotated[Caller, Depends(require("check"))],
 ) -> DecisionOut:
     """Kept with the key's name and the time, never changed: a later decision supersedes
     it. A rejected original is never proposed again for the same file."""
     store = services(request).checks
-    store.get(check_id)  # 404 before anything is written
+    store.get(check_id, caller.viewer)  # 404 (another key's check, too) before anything is written
     row = store.decisions.decide(check_id, body.decision, caller.name, body.note, body.reference_id)
     response.headers["Location"] = f"/v1/checks/{check_id}/decisions"
     return decision_out(row)
@@ -41,11 +41,11 @@ def create_decision(
     "/{check_id}/decisions",
     summary="Every decision on a check, oldest first",
     response_model=list[DecisionOut],
-    responses=ERRORS,
+    responses=READ,
 )
 def list_decisions(
-    request: Request, check_id: str, caller: Annotated[Caller, Depends(require("check"))]
+    request: Request, check_id: StoredId, caller: Annotated[Caller, Depends(require("check"))]
 ) -> list[DecisionOut]:
     store = services(request).checks
-    store.get(check_id)
+    store.get(check_id, caller.viewer)
     return [decision_out(row) for row in store.decisions.history(check_id)]

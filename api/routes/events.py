@@ -7,14 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import Caller, require
-from api.schemas import ERRORS
+from api.schemas import KEYED, errors
 from api.state import services
 from service.models import WatchEvent, watch_event
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
 
-@router.get("", summary="Watchlist re-checks, newest first", response_model=list[WatchEvent], responses=ERRORS)
+@router.get(
+    "", summary="Watchlist re-checks, newest first", response_model=list[WatchEvent], responses=errors(*KEYED, 422)
+)
 def list_events(
     request: Request,
     caller: Annotated[Caller, Depends(require("check"))],
@@ -22,4 +24,4 @@ def list_events(
 ) -> list[WatchEvent]:
     """Each time an original ingested later answers a check that had found none: the new
     result's id, the earlier check's id and the sentence that tells the story."""
-    return [watch_event(record) for record in services(request).checks.rechecks(limit)]
+    return [watch_event(record) for record in services(request).checks.rechecks(limit, caller.viewer)]

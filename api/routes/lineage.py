@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 
 from api.auth import Caller, require
-from api.schemas import ERRORS
+from api.schemas import READ, ReferenceId
 from api.state import services
 from service.lineage import Lineage, lineage
 
@@ -18,11 +18,11 @@ router = APIRouter(prefix="/v1/references", tags=["references"])
     "/{reference_id}/lineage",
     summary="Every check that matched this original, grouped by how the copies differ",
     response_model=Lineage,
-    responses=ERRORS,
+    responses=READ,
 )
 def get_lineage(
     request: Request,
-    reference_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    reference_id: ReferenceId,
     caller: Annotated[Caller, Depends(require("check"))],
 ) -> Lineage:
     """Checks earliest first, each with its variant (crop, turn, mirror, frame, colour,
@@ -30,4 +30,4 @@ def get_lineage(
     order first seen, with who saw each first."""
     state = services(request)
     state.library.get(reference_id)  # 404 for an original the library does not hold
-    return lineage(state.library.sessions, reference_id)
+    return lineage(state.library.sessions, reference_id, caller.viewer)

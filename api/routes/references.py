@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, Response, UploadFile
 
 from api.auth import Caller, require
-from api.schemas import ERRORS, ReferenceOut, ReferencePage
+from api.schemas import READ, UPLOAD, Offset, ReferenceId, ReferenceOut, ReferencePage, errors, links_to
 from api.state import services
 from api.uploads import multipart_only, read_upload
 from provenance.library.library import ReferenceDetails
@@ -24,13 +24,25 @@ Text = Annotated[str | None, Form(max_length=2000)]
     status_code=201,
     summary="Add an original",
     response_model=ReferenceOut,
-    responses={200: {"model": ReferenceOut, "description": "These bytes are already in the library"}, **ERRORS},
+    responses={
+        200: {"model": ReferenceOut, "description": "These bytes are already in the library"},
+        201: {
+            "links": {
+                **links_to("get_reference_v1_references__reference_id__get", reference_id="id"),
+                **links_to("get_thumbnail_v1_references__reference_id__thumbnail_jpg_get", reference_id="id"),
+                **links_to("delete_reference_v1_references__reference_id__delete", reference_id="id"),
+                **links_to("get_lineage_v1_references__reference_id__lineage_get", reference_id="id"),
+            }
+        },
+        **UPLOAD,
+        **errors(409),
+    },
 )
 def create_reference(
     request: Request,
     response: Response,
     background: BackgroundTasks,
-    caller: Annotated[Caller, Depends(require("ingest"))],
+    caller: Annotated[Caller, Depends(require("ingest", runs_check=True))],
     _: Annotated[None, Depends(multipart_only)],
     file: Annotated[UploadFile, File(description="The original image")],
     source: Annotated[str | None, Form(max_length=255, description="Agency or collection, e.g. AFP")] = None,
@@ -63,7 +75,9 @@ def create_reference(
     return reference_out(outcome.reference, full=True)
 
 
-@router.get("", summary="Browse and search the library", response_model=ReferencePage, responses=ERRORS)
+@router.get(
+    "", summary="Browse and search the library", response_model=ReferencePage, responses=errors(401, 403, 422, 429)
+)
 def list_references(
     request: Request,
     caller: Annotated[Caller, Depends(require("check"))],
@@ -72,7 +86,7 @@ def list_references(
         str | None, Query(max_length=200, description="Text in the external ID, file name, caption, credit...")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ReferencePage:
     library = services(request).library
     items = [reference_out(r) for r in library.list(source=source, limit=limit, offset=offset, text=q)]
@@ -80,10 +94,10 @@ def list_references(
 
 
 @router.get(
-    "/{reference_id}", summary="One original with all its metadata", response_model=ReferenceOut, responses=ERRORS
+    "/{reference_id}", summary="One original with all its metadata", response_model=ReferenceOut, responses=READ
 )
 def get_reference(
-    request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("check"))]
+    request: Request, reference_id: ReferenceId, caller: Annotated[Caller, Depends(require("check"))]
 ) -> ReferenceOut:
     return reference_out(services(request).library.get(reference_id), full=True)
 
@@ -92,10 +106,10 @@ def get_reference(
     "/{reference_id}/thumbnail.jpg",
     summary="A preview of the original (re-encoded at ingest, at most 480 px)",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}, **ERRORS},
+    responses={200: {"content": {"image/jpeg": {}}}, **READ},
 )
 def get_thumbnail(
-    request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("check"))]
+    request: Request, reference_id: ReferenceId, caller: Annotated[Caller, Depends(require("check"))]
 ) -> Response:
     """The preview stored at ingest; the original itself is never decoded for it
     (one ingested before previews were kept gets its preview made once, then stored)."""
@@ -104,9 +118,9 @@ def get_thumbnail(
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
-@router.delete("/{reference_id}", status_code=204, summary="Remove an original (admin)", responses=ERRORS)
+@router.delete("/{reference_id}", status_code=204, summary="Remove an original (admin)", responses=READ)
 def delete_reference(
-    request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("admin"))]
+    request: Request, reference_id: ReferenceId, caller: Annotated[Caller, Depends(require("admin"))]
 ) -> Response:
     state = services(request)
     state.library.delete(reference_id)

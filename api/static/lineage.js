@@ -18,8 +18,11 @@ async function showLineage() {
       el("strong", {}, variantName(index)), ": ", variant.description, ". First seen ", formatTime(variant.first_seen),
       variant.first_seen_by ? " by " + variant.first_seen_by : null, "; ", variant.checks + " check(s).")));
     const items = lineage.checks.map((check) => {
+      // Another desk's check: its time, shape and key name are shown, not the check itself.
       const thumb = el("img", { alt: "Evidence of check " + check.check_id, class: "thumb", hidden: "" });
-      showImage(thumb, "/v1/checks/" + encodeURIComponent(check.check_id) + "/evidence.png").catch(() => {});
+      if (check.check_id) {
+        showImage(thumb, "/v1/checks/" + encodeURIComponent(check.check_id) + "/evidence.png").catch(() => {});
+      }
       return el("li", { "data-check": check.check_id }, thumb,
         el("p", {}, el("strong", {}, formatTime(check.created_at)), " · ", check.verdict, " · ", variantName(check.variant),
           check.submitted_by ? " · by " + check.submitted_by : null),
@@ -27,7 +30,7 @@ async function showLineage() {
           ? el("p", { class: "derived" }, "Could be made from the copy checked as ",
             el("a", { href: "/?check=" + encodeURIComponent(check.derived_from) }, check.derived_from.slice(0, 8)))
           : null,
-        el("a", { href: "/?check=" + encodeURIComponent(check.check_id) }, "See this check"));
+        check.check_id ? el("a", { href: "/?check=" + encodeURIComponent(check.check_id) }, "See this check") : null);
     });
     document.getElementById("timeline").replaceChildren(...items);
     setStatus("status", lineage.checks.length ? "" : "No check has matched this original yet.");

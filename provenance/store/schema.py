@@ -95,6 +95,9 @@ class Batch(Base):
     callback_error: Mapped[str | None] = mapped_column(String(1024), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    owner_key_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
+    """The API key that made the batch (no foreign key: a key's rows outlive it); None
+    when made without keys (demo mode). Only it and admin keys see the batch."""
 
 
 class CheckRecord(Base):
@@ -113,6 +116,8 @@ class CheckRecord(Base):
         ForeignKey("batches.id", ondelete="CASCADE"), index=True, default=None
     )
     position: Mapped[int | None] = mapped_column(Integer, default=None)
+    owner_key_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
+    """The API key that made the check (a batch's checks: the batch's key); see `Batch.owner_key_id`."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
     recheck_of: Mapped[str | None] = mapped_column(
         ForeignKey("checks.id", ondelete="SET NULL"), index=True, default=None

@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 
 from api import create_app
+from api.server import server_config
 from provenance.config import Settings
 from provenance.library.library import Library
 from service.keys import KeyStore
@@ -35,7 +36,7 @@ class Server:
 
 def start_server(settings: Settings, require_auth: bool = True) -> Server:
     app = create_app(settings, require_auth=require_auth, callback_backoff=0.05)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(server_config(app, settings, "127.0.0.1", 0, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

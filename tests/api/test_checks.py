@@ -72,8 +72,8 @@ def test_unknown_photo_gets_the_no_reference_evidence(server: Server, keys: Keys
         assert report["verdict"] == "unknown" and report["forensics"]
         png = http.get(report["evidence"])
         assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
-        assert http.get("/v1/checks/0123456789abcdef").json()["error"]["code"] == "not_found"
-        missing = http.get("/v1/checks/0123456789abcdef/evidence.png")
+        assert http.get("/v1/checks/0123456789abcdef0123456789abcdef").json()["error"]["code"] == "not_found"
+        missing = http.get("/v1/checks/0123456789abcdef0123456789abcdef/evidence.png")
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
 
@@ -101,7 +101,7 @@ def test_claims_are_refused_as_the_domain_and_the_form_limits_say(server: Server
     with server.client(keys.check) as http:
         bad_date = http.post("/v1/checks", **upload(COPIES / "elephants.png", claimed_date="last spring"))
         too_long = http.post("/v1/checks", **upload(COPIES / "elephants.png", claimed_source="x" * 501))
-    assert bad_date.status_code == 400 and bad_date.json()["error"]["code"] == "invalid_input"
+    assert bad_date.status_code == 422 and bad_date.json()["error"]["code"] == "invalid_input"
     assert bad_date.json()["error"]["message"].startswith("claimed date 'last spring' is not ISO 8601")
     assert too_long.status_code == 422 and too_long.json()["error"] == {
         "code": "invalid_request", "message": "claimed_source: String should have at most 500 characters"

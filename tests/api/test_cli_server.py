@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -33,16 +34,20 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
-@pytest.fixture
-def served(home: Path) -> Iterator[str]:
-    """`provenance serve` in its own process, keys required; stopped after the test."""
+@contextmanager
+def run_server(home: Path, environment: dict[str, str] | None = None) -> Iterator[str]:
+    """`provenance serve` in its own process, keys required, with these extra
+    PROVENANCE_* variables; stopped when the block ends."""
     port = free_port()
-    environment = {**os.environ, "PROVENANCE_HOME": str(home)}
+    environment = {**os.environ, "PROVENANCE_HOME": str(home), **(environment or {})}
     environment.pop("PROVENANCE_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    log = home.parent / f"serve-{port}.log"  # a file, not a pipe: a full pipe would block the server
+    home.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli", "serve", "--port", str(port)],
+            env=environment, stdout=sink, stderr=subprocess.STDOUT, text=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -56,8 +61,15 @@ def served(home: Path) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
-        assert "Traceback" not in output, output
+        process.wait(timeout=30)
+        output = log.read_text()
+        assert "Traceback" not in output, output[-5000:]
+
+
+@pytest.fixture
+def served(home: Path) -> Iterator[str]:
+    with run_server(home) as url:
+        yield url
 
 
 def test_keys_commands(home: Path) -> None:

@@ -20,7 +20,8 @@ SECRET = "cms-example-secret"
 
 @pytest.fixture
 def provenance_server(sample_library: Library, keys: Keys, serve: Callable[..., Server]) -> Server:
-    return serve(sample_library.settings.model_copy(update={"webhook_secret": SECRET}))
+    allowed = {"webhook_secret": SECRET, "callback_allow": ["127.0.0.1"]}  # the receiver is on loopback
+    return serve(sample_library.settings.model_copy(update=allowed))
 
 
 @pytest.fixture

@@ -59,7 +59,8 @@ def test_bad_decisions_are_refused(server: Server, keys: Keys) -> None:
     with server.client(keys.check) as http:
         unknown = check(http, "storm_not_in_library.jpg")
         copy = check(http, "ladybird_brighter.jpg")
-        assert http.post("/v1/checks/nope/decision", json={"decision": "rejected"}).status_code == 404
+        assert http.post(f"/v1/checks/{'0' * 32}/decision", json={"decision": "rejected"}).status_code == 404
+        assert http.post("/v1/checks/nope/decision", json={"decision": "rejected"}).status_code == 422
         no_match = http.post(f"/v1/checks/{unknown['id']}/decision", json={"decision": "rejected"})
         assert no_match.status_code == 409 and no_match.json()["error"]["code"] == "no_match"
         wrong = http.post(f"/v1/checks/{copy['id']}/decision", json={"decision": "rejected", "reference_id": 999})
@@ -69,6 +70,8 @@ def test_bad_decisions_are_refused(server: Server, keys: Keys) -> None:
         assert http.get(f"/v1/checks/{copy['id']}/decisions").json() == []
     with server.client(keys.ingest) as http:
         assert http.post(f"/v1/checks/{copy['id']}/decision", json={"decision": "rejected"}).status_code == 403
+    with server.client(keys.admin) as http:  # another key's check is another key's to decide: admins may
+        assert http.post(f"/v1/checks/{copy['id']}/decision", json={"decision": "confirmed"}).status_code == 201
 
 
 def test_cli_decides_and_eval_reports_agreement(server: Server, keys: Keys) -> None:

@@ -117,7 +117,7 @@ def test_batch_limits(limited: Server) -> None:
         empty = zip_of({"__MACOSX/._a.jpg": b"x", "folder/.hidden.jpg": small})
         assert_error(http.post("/v1/batches", files={"files": ("empty.zip", empty)}), 400, "no_files")
         callback = http.post("/v1/batches", files={"files": ("a.jpg", small)}, data={"callback_url": "ftp://x"})
-        assert_error(callback, 400, "invalid_callback")
+        assert_error(callback, 422, "invalid_request")
         unsigned = http.post("/v1/batches", files={"files": ("a.jpg", small)}, data={"callback_url": "http://127.0.0.1:9/"})
         assert_error(unsigned, 400, "callbacks_disabled")
     spool = open_blobs(limited.settings, "spool")

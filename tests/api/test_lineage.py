@@ -32,9 +32,12 @@ def test_lineage_of_three_related_copies(server: Server, keys: Keys) -> None:
             ids.append(report["id"])
             reference = report["matches"][0]["reference"]["id"]
 
-    with server.client(keys.check) as http:
+    with server.client(keys.admin) as http:
         lineage = http.get(f"/v1/references/{reference}/lineage").json()
         assert http.get("/v1/references/99999/lineage").status_code == 404
+    with server.client(keys.check) as http:  # another desk's check: its shape, not its id
+        seen_by_desk = http.get(f"/v1/references/{reference}/lineage").json()
+    assert [c["check_id"] for c in seen_by_desk["checks"]] == [ids[0], ids[1], None, ids[3]]
 
     assert [c["check_id"] for c in lineage["checks"]] == ids  # earliest first
     variants = [c["variant"] for c in lineage["checks"]]
@@ -48,7 +51,7 @@ def test_lineage_of_three_related_copies(server: Server, keys: Keys) -> None:
     assert derived[2] in ids[:2]  # mirrored from the resized copy
     assert derived[3] == ids[2]  # the crop from the mirrored copy, not from the unmirrored one
 
-    with server.client(keys.check) as http:  # an editor says the mirrored copy is not this original
+    with server.client(keys.admin) as http:  # an editor says the mirrored copy is not this original
         assert http.post(f"/v1/checks/{ids[2]}/decision", json={"decision": "rejected"}).status_code == 201
         after = http.get(f"/v1/references/{reference}/lineage").json()
     assert [c["check_id"] for c in after["checks"]] == [ids[0], ids[1], ids[3]]

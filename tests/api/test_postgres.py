@@ -38,3 +38,7 @@ def test_api_on_postgres(pg_settings: Settings, serve: Callable[..., Server]) ->
         assert [i["status"] for i in done["items"]] == ["done", "error"]
     with server.client() as http:
         assert http.get("/readyz").json() == {"status": "ready"}
+    with server.client(key) as http:  # PostgreSQL's INTEGER ends at 2147483647: never a 500 past it
+        assert http.get("/v1/references/2147483647").status_code == 404
+        for path in ("/v1/references/2147483648", "/v1/references?offset=2147483648"):
+            assert http.get(path).json()["error"]["code"] == "invalid_request", path

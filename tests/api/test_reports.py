@@ -51,7 +51,7 @@ def test_report_html_and_pdf_carry_the_verdict_decision_and_library_state(server
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
         text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
         assert "ALTERED" in text.upper() and "confirmed" in text and "DEMO-0002" in text
-        assert http.get("/v1/checks/nope/report.pdf").status_code == 404
+        assert http.get(f"/v1/checks/{'0' * 32}/report.pdf").status_code == 404
     with server.client() as anonymous:
         assert anonymous.get(f"/v1/checks/{report['id']}/report.html").status_code == 401
 

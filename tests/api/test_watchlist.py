@@ -49,7 +49,9 @@ def test_unknown_check_is_answered_when_its_original_arrives(
     tmp_path: Path, serve: Callable[..., Server], receiver: tuple[str, list]
 ) -> None:
     url, received = receiver
-    settings = Settings(home=tmp_path / "home", watch_callback_url=url, webhook_secret=SECRET)
+    settings = Settings(
+        home=tmp_path / "home", watch_callback_url=url, webhook_secret=SECRET, callback_allow=["127.0.0.1"]
+    )
     library = Library(settings)
     for name in ("Dune.jpg", "LadyBird.jpg", "Wood.jpg"):  # not yet the elephants
         library.ingest((ORIGINALS / name).read_bytes(), name, read_sidecar(str(ORIGINALS / name)))
