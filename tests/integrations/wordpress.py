@@ -138,6 +138,8 @@ define('WP_DEBUG', true);
 define('WP_DEBUG_LOG', __DIR__ . '/debug.log');
 define('WP_DEBUG_DISPLAY', false);
 define('AUTOMATIC_UPDATER_DISABLED', true);
+define('WP_HTTP_BLOCK_EXTERNAL', true); // no update checks to the internet: loopback only
+define('WP_CRON_LOCK_TIMEOUT', 1); // WP-Cron spawns again after a second, not a minute, so the test does not wait
 {salts}
 $table_prefix = 'wp_';
 defined('ABSPATH') || define('ABSPATH', __DIR__ . '/');

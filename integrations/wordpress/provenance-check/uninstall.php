@@ -12,3 +12,5 @@ delete_option( 'provenance_check_batches' );
 delete_post_meta_by_key( '_provenance_check' );
 delete_post_meta_by_key( 'provenance_credit' );
 wp_unschedule_hook( 'provenance_check_run' );
+wp_unschedule_hook( 'provenance_check_sweep' );
+delete_post_meta_by_key( '_provenance_waiting_since' );

@@ -16,6 +16,12 @@ final class Provenance_Check_Checker {
 
 	public const HOOK = 'provenance_check_run';
 
+	/** The hourly look for checks whose event was lost (see forget_cached_options()). */
+	public const SWEEP = 'provenance_check_sweep';
+
+	/** Seconds a check may wait past its time before the sweep asks for it again. */
+	private const STALE = 15 * MINUTE_IN_SECONDS;
+
 	/** Automatic tries of one request; after them the editor's "Check again" remains. */
 	public const MAX_ATTEMPTS = 3;
 
@@ -25,6 +31,52 @@ final class Provenance_Check_Checker {
 	public static function register(): void {
 		add_action( 'add_attachment', array( self::class, 'on_upload' ) );
 		add_action( self::HOOK, array( self::class, 'run' ), 10, 3 );
+		add_action( self::SWEEP, array( self::class, 'sweep' ) );
+		add_action( 'init', array( self::class, 'schedule_sweep' ) );
+	}
+
+	/**
+	 * Keeps the hourly sweep scheduled (a lost event is scheduled again on the next visit).
+	 */
+	public static function schedule_sweep(): void {
+		if ( ! wp_next_scheduled( self::SWEEP ) ) {
+			wp_schedule_event( time() + HOUR_IN_SECONDS, 'hourly', self::SWEEP );
+		}
+	}
+
+	/**
+	 * Asks again for the checks that waited too long with no event left to run them
+	 * (an event lost to a concurrent write of the cron option, or a check whose PHP
+	 * process died).
+	 */
+	public static function sweep(): void {
+		$waiting = get_posts(
+			array(
+				'post_type'      => 'attachment',
+				'post_status'    => 'inherit',
+				'fields'         => 'ids',
+				'posts_per_page' => 100,
+				'meta_query'     => array( // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_query -- hourly, on a narrow key.
+					array(
+						'key'     => Provenance_Check_Results::WAITING_SINCE,
+						'value'   => time() - self::STALE,
+						'compare' => '<',
+						'type'    => 'NUMERIC',
+					),
+				),
+			)
+		);
+		$pending = array();
+		foreach ( (array) _get_cron_array() as $hooks ) {
+			foreach ( $hooks[ self::HOOK ] ?? array() as $event ) {
+				$pending[ (int) $event['args'][0] ] = true;
+			}
+		}
+		foreach ( $waiting as $id ) {
+			if ( ! isset( $pending[ (int) $id ] ) ) {
+				self::queue( (int) $id );
+			}
+		}
 	}
 
 	/**
@@ -71,6 +123,21 @@ final class Provenance_Check_Checker {
 	 * @param string $token   The request it belongs to.
 	 */
 	public static function run( int $id, int $attempt, string $token ): void {
+		try {
+			self::check( $id, $attempt, $token );
+		} finally {
+			self::forget_cached_options();
+		}
+	}
+
+	/**
+	 * Sends the image with the editor's claims and stores the answer or the failure.
+	 *
+	 * @param int    $id      The attachment.
+	 * @param int    $attempt Which try this is.
+	 * @param string $token   The request it belongs to.
+	 */
+	private static function check( int $id, int $attempt, string $token ): void {
 		if ( Provenance_Check_Results::token( $id ) !== $token || 'attachment' !== get_post_type( $id ) ) {
 			return; // Superseded by a newer request, or deleted.
 		}
@@ -93,6 +160,17 @@ final class Provenance_Check_Checker {
 			self::queue( $id, $attempt + 1, $delay );
 		}
 		Provenance_Check_Results::set_error( $id, $report->get_error_message(), $retry_at );
+	}
+
+	/**
+	 * WP-Cron's loop writes back the cron option from its memory when it unschedules the
+	 * next event; a check takes seconds, during which uploads schedule their own checks,
+	 * and writing back the old copy would drop them. Reading the options afresh after a
+	 * check keeps them (the same race is why sweep() exists).
+	 */
+	private static function forget_cached_options(): void {
+		wp_cache_delete( 'alloptions', 'options' );
+		wp_cache_delete( 'cron', 'options' );
 	}
 
 	/**

@@ -22,6 +22,9 @@ final class Provenance_Check_Results {
 	/** The credit an editor states for the image: sent as the claimed source. */
 	public const CREDIT_META = 'provenance_credit';
 
+	/** When a check was asked for (or its retry is due); gone once it is done or given up. */
+	public const WAITING_SINCE = '_provenance_waiting_since';
+
 	private const META = '_provenance_check';
 
 	/**
@@ -116,6 +119,9 @@ final class Provenance_Check_Results {
 	 */
 	public static function set_status( int $id, string $status ): void {
 		self::merge( $id, array( 'status' => $status, 'error' => null, 'retry_at' => null ) );
+		if ( 'queued' === $status ) {
+			update_post_meta( $id, self::WAITING_SINCE, time() );
+		}
 	}
 
 	/**
@@ -127,6 +133,11 @@ final class Provenance_Check_Results {
 	 */
 	public static function set_error( int $id, string $message, ?int $retry_at ): void {
 		self::merge( $id, array( 'status' => 'error', 'error' => $message, 'retry_at' => $retry_at ) );
+		if ( null === $retry_at ) {
+			delete_post_meta( $id, self::WAITING_SINCE );
+		} else {
+			update_post_meta( $id, self::WAITING_SINCE, $retry_at );
+		}
 	}
 
 	/**
@@ -143,6 +154,7 @@ final class Provenance_Check_Results {
 			return;
 		}
 		$stored = get_post_meta( $id, self::META, true );
+		delete_post_meta( $id, self::WAITING_SINCE );
 		update_post_meta(
 			$id,
 			self::META,
