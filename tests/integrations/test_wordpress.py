@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import subprocess
 import sys
@@ -125,7 +126,8 @@ def uploaded(site: Site) -> dict[str, int]:
     """The sample copies uploaded by the editor; the dune copy with a credit and a dated caption (claims)."""
     media = {}
     for name in UPLOADS:
-        fields = {"caption": "Dunes at dusk, 2024-05-01", "meta[provenance_credit]": "AFP"} if name.startswith("dune_half") else {}
+        claims = {"caption": "Dunes at dusk, 2024-05-01", "meta[provenance_credit]": "AFP"}
+        fields = claims if name.startswith("dune_half") else {}
         created = upload(site, name, **fields)
         # The upload answers before any check: the check is a WP-Cron event, not part of the request.
         assert created["provenance"]["status"] == "queued", created["provenance"]
@@ -171,6 +173,23 @@ def test_every_php_file_passes_php_lint() -> None:
         assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
+def test_settings_page_never_prints_the_key(site: Site, admin, provenance: tuple[ProvenanceServer, str]) -> None:
+    server, key = provenance
+    page = admin
+    page.goto(site.url + "/wp-admin/options-general.php?page=provenance-check")
+    assert page.locator("#provenance-server-url").input_value() == server.url
+    assert page.locator("#provenance-api-key").input_value() == ""
+    assert f"Stored: {key[:8]}…" in page.locator("body").inner_text()
+    assert key not in page.content() and SECRET not in page.content()
+    # Saving with the secret fields left empty keeps the stored secrets (and goes through the nonce).
+    page.locator("input[name='provenance_check_settings[check_on_upload]']").uncheck()
+    page.get_by_role("button", name="Save Changes").click()
+    page.wait_for_selector("#setting-error-settings_updated")
+    stored = site.php("echo json_encode(get_option('provenance_check_settings'));")
+    assert stored == {"server_url": server.url, "api_key": key, "webhook_secret": SECRET, "check_on_upload": False}
+    configure(site, server.url, key)
+
+
 def test_uploads_get_their_verdicts_in_the_background(site: Site, uploaded: dict[str, int]) -> None:
     states = {name: provenance_of(site, media_id) for name, media_id in uploaded.items()}
     assert {name: s["verdict"] for name, s in states.items()} == UPLOADS
@@ -194,7 +213,8 @@ def test_media_library_shows_badges_reasons_and_evidence(
     for name, verdict in UPLOADS.items():
         row = page.locator(f"#post-{uploaded[name]}")
         assert row.locator(".column-provenance .provenance-badge").get_attribute("data-verdict") == verdict
-    assert page.locator("#post-%d .column-provenance" % uploaded["elephants_pasted.jpg"]).inner_text().startswith("Altered")
+    altered = page.locator(f"#post-{uploaded['elephants_pasted.jpg']} .column-provenance")
+    assert altered.inner_text().startswith("Altered")
     assert page.locator(f"#post-{uploaded['dune_half_q40.jpg']} .row-actions").inner_text().count("Check again") == 1
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.locator("#wpbody-content").screenshot(path=str(SCREENSHOT))
@@ -307,8 +327,8 @@ def sign(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
 def test_callback_route_refuses_what_is_not_signed_fresh(site: Site, uploaded: dict[str, int]) -> None:
     media_id = uploaded["storm_not_in_library.jpg"]
     batch = site.php("echo json_encode(array_key_last(get_option('provenance_check_batches', [])) ?? 'none');")
-    body = ('{"id": "%s", "items": [{"filename": "attachment-%d-storm.jpg", "check": {"verdict": "copy"}}]}'
-            % (batch, media_id)).encode()
+    item = {"filename": f"attachment-{media_id}-storm.jpg", "check": {"verdict": "copy"}}
+    body = json.dumps({"id": batch, "items": [item]}).encode()
     url = site.url + "/?rest_route=/provenance-check/v1/batch-callback"
     now = int(time.time())
     refused = {

@@ -28,7 +28,8 @@ ADMIN = "editor"
 
 def missing() -> str | None:
     """Why the WordPress tests cannot run here, or None."""
-    needed = {"php": shutil.which("php"), "mariadb": shutil.which("mariadb"), "wordpress": WORDPRESS / "wp-settings.php"}
+    needed = {"php": shutil.which("php"), "mariadb": shutil.which("mariadb"),
+              "wordpress": WORDPRESS / "wp-settings.php"}
     absent = [name for name, found in needed.items() if not found or not Path(found).exists()]
     if absent:
         return f"{', '.join(absent)} not installed (`make wordpress` installs Debian's packages as root)"
