@@ -28,8 +28,8 @@ pytestmark = pytest.mark.slow  # installs a WordPress, starts PHP, MariaDB, a pr
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 # The README's picture is refreshed with UPDATE_SCREENSHOTS=1; otherwise it goes with the other tests' screenshots.
-SCREENSHOT = (REPOSITORY / "docs" / "images" if os.environ.get("UPDATE_SCREENSHOTS") else
-              REPOSITORY / ".pytest_cache" / "screenshots") / "wordpress-media-library.png"
+SCREENSHOTS = (REPOSITORY / "docs" / "images" if os.environ.get("UPDATE_SCREENSHOTS") else
+               REPOSITORY / ".pytest_cache" / "screenshots")
 SECRET = "wordpress-callback-secret"
 UPLOADS = {  # file -> the verdict the sample library gives it
     "dune_half_q40.jpg": "copy",
@@ -216,8 +216,8 @@ def test_media_library_shows_badges_reasons_and_evidence(
     altered = page.locator(f"#post-{uploaded['elephants_pasted.jpg']} .column-provenance")
     assert altered.inner_text().startswith("Altered")
     assert page.locator(f"#post-{uploaded['dune_half_q40.jpg']} .row-actions").inner_text().count("Check again") == 1
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.locator("#wpbody-content").screenshot(path=str(SCREENSHOT))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "wordpress-media-library.png"), full_page=True)
 
     # The attachment screen: the warning, the reasons, the original, and the evidence through the plugin's proxy.
     page.goto(f"{site.url}/wp-admin/post.php?post={uploaded['elephants_pasted.jpg']}&action=edit")
@@ -225,6 +225,7 @@ def test_media_library_shows_badges_reasons_and_evidence(
     assert "Do not publish as is" in panel.inner_text() and "Original: Demo Wire DEMO-0002" in panel.inner_text()
     assert panel.locator(".provenance-reasons li").count() >= 1
     page.wait_for_function("() => document.querySelector('.provenance-evidence').naturalWidth > 0")
+    page.locator(".compat-field-provenance").screenshot(path=str(SCREENSHOTS / "wordpress-attachment-details.png"))
     src = panel.locator(".provenance-evidence").get_attribute("src")
     assert src.startswith(site.url + "/wp-admin/admin-ajax.php") and "127.0.0.1:" + str(provenance[0].port) not in src
     _, key = provenance

@@ -97,7 +97,7 @@ final class Provenance_Check_Results {
 			is_array( $stored ) ? $stored : array()
 		);
 		$state['has_evidence'] = null !== $state['evidence'];
-		unset( $state['evidence'] );
+		unset( $state['evidence'], $state['token'] );
 		return $state;
 	}
 

@@ -89,7 +89,7 @@ final class Provenance_Check_Settings {
 	 */
 	public static function sanitize( $input ): array {
 		$current = self::get();
-		$input   = is_array( $input ) ? wp_unslash( $input ) : array();
+		$input   = is_array( $input ) ? $input : array(); // options.php has unslashed it.
 		$url     = untrailingslashit( esc_url_raw( trim( (string) ( $input['server_url'] ?? '' ) ), array( 'http', 'https' ) ) );
 		if ( '' === $url && '' !== trim( (string) ( $input['server_url'] ?? '' ) ) ) {
 			add_settings_error( self::OPTION, 'bad_url', __( 'The server URL must start with http:// or https://.', 'provenance-check' ) );
