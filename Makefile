@@ -36,7 +36,7 @@ browser:
 
 # The WordPress plugin test (tests/integrations) runs Debian's WordPress 6.1 with PHP and MariaDB:
 # installed when missing and we are root; MariaDB is started when it does not answer.
-WORDPRESS_PACKAGES := wordpress php-cli php-mysql php-gd php-curl php-xml php-mbstring mariadb-server
+WORDPRESS_PACKAGES := wordpress php-cli php-mysql php-gd php-curl php-xml php-mbstring php-codesniffer mariadb-server
 wordpress:
 	@missing=$$(for p in $(WORDPRESS_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
