@@ -258,6 +258,15 @@ def test_block_editor_warns_before_an_altered_image_goes_in(site: Site, uploaded
     assert notice.count() == 1  # the copy raises none
     assert "this image is altered" in notice.inner_text() and "See the evidence" in notice.inner_text()
 
+    # Choosing the image in the media modal (before inserting it) shows the verdict and the warning too.
+    page.evaluate("() => { window.frame = wp.media({library: {type: 'image'}}); window.frame.open(); }")
+    page.locator(".media-modal #menu-item-browse").click()
+    page.locator(f".media-modal li.attachment[data-id='{uploaded['elephants_pasted.jpg']}']").click()
+    details = page.locator(".media-modal .compat-item .provenance-panel")
+    details.wait_for()
+    assert "Do not publish as is" in details.inner_text()
+    assert details.locator(".provenance-badge").get_attribute("data-verdict") == "altered"
+
 
 def test_a_stopped_server_leaves_a_status_and_a_retry(
     site: Site, uploaded: dict[str, int], provenance: tuple[ProvenanceServer, str], admin
