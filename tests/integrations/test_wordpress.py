@@ -230,6 +230,13 @@ def test_media_library_shows_badges_reasons_and_evidence(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "wordpress-media-library.png"), full_page=True)
 
+    # The grid view (the media library's default) puts the badge on each thumbnail.
+    page.goto(site.url + "/wp-admin/upload.php?mode=grid")
+    for name, verdict in UPLOADS.items():
+        badge = page.locator(f"li.attachment[data-id='{uploaded[name]}'] .provenance-grid-badge")
+        badge.wait_for()
+        assert badge.get_attribute("data-verdict") == verdict
+
     # The attachment screen: the warning, the reasons, the original, and the evidence through the plugin's proxy.
     page.goto(f"{site.url}/wp-admin/post.php?post={uploaded['elephants_pasted.jpg']}&action=edit")
     panel = page.locator(".provenance-panel")
@@ -261,7 +268,9 @@ def test_block_editor_warns_before_an_altered_image_goes_in(site: Site, uploaded
     # Choosing the image in the media modal (before inserting it) shows the verdict and the warning too.
     page.evaluate("() => { window.frame = wp.media({library: {type: 'image'}}); window.frame.open(); }")
     page.locator(".media-modal #menu-item-browse").click()
-    page.locator(f".media-modal li.attachment[data-id='{uploaded['elephants_pasted.jpg']}']").click()
+    chosen = page.locator(f".media-modal li.attachment[data-id='{uploaded['elephants_pasted.jpg']}']")
+    assert chosen.locator(".provenance-grid-badge").get_attribute("data-verdict") == "altered"
+    chosen.click()
     details = page.locator(".media-modal .compat-item .provenance-panel")
     details.wait_for()
     assert "Do not publish as is" in details.inner_text()

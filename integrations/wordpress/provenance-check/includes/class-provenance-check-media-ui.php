@@ -41,6 +41,32 @@ final class Provenance_Check_Media_UI {
 		add_action( 'admin_notices', array( self::class, 'notices' ) );
 		add_action( 'admin_enqueue_scripts', array( self::class, 'enqueue_style' ) );
 		add_action( 'enqueue_block_editor_assets', array( self::class, 'enqueue_editor_script' ) );
+		add_filter( 'wp_prepare_attachment_for_js', array( self::class, 'attachment_for_js' ), 10, 2 );
+		add_action( 'wp_enqueue_media', array( self::class, 'enqueue_grid_script' ) );
+	}
+
+	/**
+	 * The verdict with each attachment the media grid and modal load, for their badges.
+	 *
+	 * @param array   $response   The attachment as the media views get it.
+	 * @param WP_Post $attachment The attachment.
+	 */
+	public static function attachment_for_js( array $response, WP_Post $attachment ): array {
+		if ( Provenance_Check_Checker::is_image( $attachment->ID ) && current_user_can( 'edit_post', $attachment->ID ) ) {
+			$state                  = Provenance_Check_Results::get( $attachment->ID );
+			$response['provenance'] = array(
+				'key'   => self::badge_key( $state ),
+				'label' => self::badge_label( $state ),
+			);
+		}
+		return $response;
+	}
+
+	/**
+	 * The badges on the thumbnails of the media grid and of the media modal.
+	 */
+	public static function enqueue_grid_script(): void {
+		wp_enqueue_script( 'provenance-check-grid', self::$assets . 'media-grid.js', array( 'media-views' ), '0.1.0', true );
 	}
 
 	/**
@@ -249,6 +275,24 @@ final class Provenance_Check_Media_UI {
 	 * @param array $state Provenance_Check_Results::get().
 	 */
 	private static function badge( array $state ): string {
+		return sprintf( '<span class="provenance-badge provenance-badge--%1$s" data-verdict="%1$s">%2$s</span>', esc_attr( self::badge_key( $state ) ), esc_html( self::badge_label( $state ) ) );
+	}
+
+	/**
+	 * What a badge stands for: the verdict when there is one, else the status.
+	 *
+	 * @param array $state Provenance_Check_Results::get().
+	 */
+	private static function badge_key( array $state ): string {
+		return 'done' === $state['status'] ? (string) $state['verdict'] : (string) $state['status'];
+	}
+
+	/**
+	 * The words of a badge.
+	 *
+	 * @param array $state Provenance_Check_Results::get().
+	 */
+	private static function badge_label( array $state ): string {
 		$labels = array(
 			'identical' => __( 'Identical', 'provenance-check' ),
 			'copy'      => __( 'Copy', 'provenance-check' ),
@@ -261,13 +305,13 @@ final class Provenance_Check_Media_UI {
 			'checking'  => __( 'Checking…', 'provenance-check' ),
 			'error'     => __( 'Check failed', 'provenance-check' ),
 		);
-		$key    = 'done' === $state['status'] ? (string) $state['verdict'] : (string) $state['status'];
+		$key    = self::badge_key( $state );
 		$label  = $labels[ $key ] ?? $key;
 		if ( 'done' !== $state['status'] && $state['verdict'] ) {
 			/* translators: 1: the current status, 2: the previous verdict. */
 			$label = sprintf( __( '%1$s (was %2$s)', 'provenance-check' ), $label, $labels[ $state['verdict'] ] ?? $state['verdict'] );
 		}
-		return sprintf( '<span class="provenance-badge provenance-badge--%1$s" data-verdict="%1$s">%2$s</span>', esc_attr( $key ), esc_html( $label ) );
+		return $label;
 	}
 
 	/**
