@@ -23,6 +23,9 @@ final class Provenance_Check_Batch {
 	/** Files per batch: well under the server's PROVENANCE_MAX_BATCH_FILES (500). */
 	private const CHUNK = 50;
 
+	/** Batches remembered (the page lists them; older ones are forgotten). */
+	private const KEEP = 50;
+
 	/** Seconds a callback's timestamp may differ from now (replays are refused). */
 	public const TOLERANCE = 300;
 
@@ -195,6 +198,7 @@ final class Provenance_Check_Batch {
 				'sent_at' => time(),
 				'status'  => 'sent',
 			);
+			$batches = array_slice( $batches, -self::KEEP, null, true );
 			update_option( self::BATCHES, $batches, false );
 			foreach ( $ids as $id ) {
 				Provenance_Check_Results::set_token( $id, wp_generate_uuid4() ); // A check still waiting is superseded.
