@@ -67,6 +67,9 @@ class ProvenanceServer:
 
 @pytest.fixture(scope="module")
 def provenance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProvenanceServer, str]]:
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
     home = tmp_path_factory.mktemp("provenance") / "home"
     assert run(home, "ingest", str(ORIGINALS)).returncode == 0
     key = run(home, "keys", "create", "wordpress", "--scope", "check").stdout.strip()
@@ -78,9 +81,6 @@ def provenance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Prove
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, provenance: tuple[ProvenanceServer, str]) -> Iterator[Site]:
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
     server, key = provenance
     site = Site.create(tmp_path_factory.mktemp("wordpress") / "docroot")
     configure(site, server.url, key)

@@ -15,6 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -162,7 +163,7 @@ require_once ABSPATH . 'wp-settings.php';
             self.server.wait(timeout=30)
         sql(f"DROP DATABASE IF EXISTS {self.database}; DROP USER IF EXISTS '{self.user}'@'localhost';")
 
-    def php(self, code: str, installing: bool = False) -> object:
+    def php(self, code: str, installing: bool = False) -> Any:
         """Runs PHP inside this WordPress (as WP-CLI's `eval` would) and decodes what it echoes as JSON."""
         script = self.root / f"eval-{secrets.token_hex(4)}.php"
         script.write_text(
