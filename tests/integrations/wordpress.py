@@ -36,7 +36,11 @@ def missing() -> str | None:
         return f"{', '.join(absent)} not installed (`make wordpress` installs Debian's packages as root)"
     modules = subprocess.run(["php", "-m"], capture_output=True, text=True).stdout.lower().split()
     absent = [m for m in ("mysqli", "gd", "curl") if m not in modules]
-    return f"PHP modules missing: {', '.join(absent)} (`make wordpress`)" if absent else None
+    if absent:
+        return f"PHP modules missing: {', '.join(absent)} (`make wordpress`)"
+    if os.geteuid() != 0 and subprocess.run(["mariadb-admin", "ping"], capture_output=True).returncode != 0:
+        return "MariaDB is not running and starting it needs root (`make wordpress` starts it)"
+    return None
 
 
 def free_port(skip: tuple[int, ...] = ()) -> int:
