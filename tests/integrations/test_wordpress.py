@@ -14,8 +14,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -277,6 +279,22 @@ def test_block_editor_warns_before_an_altered_image_goes_in(site: Site, uploaded
     assert details.locator(".provenance-badge").get_attribute("data-verdict") == "altered"
 
 
+class Unavailable(BaseHTTPRequestHandler):
+    """A provenance server whose database is down: 503 with the API's JSON error."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = json.dumps({"error": {"code": "unavailable", "message": "the database is not reachable"}}).encode()
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 def test_a_stopped_server_leaves_a_status_and_a_retry(
     site: Site, uploaded: dict[str, int], provenance: tuple[ProvenanceServer, str], admin
 ) -> None:
@@ -305,6 +323,19 @@ def test_a_stopped_server_leaves_a_status_and_a_retry(
     assert "queued" in page.locator(".provenance-queued").inner_text()
     state = settle(site, [created["id"]])[created["id"]]
     assert state["status"] == "done" and state["verdict"] == "copy"
+
+    # A 5xx is retried automatically, with the server's own message shown.
+    unavailable = ThreadingHTTPServer(("127.0.0.1", free_port()), Unavailable)
+    threading.Thread(target=unavailable.serve_forever, daemon=True).start()
+    configure(site, f"http://127.0.0.1:{unavailable.server_address[1]}", key)
+    try:
+        site.php(f"Provenance_Check_Checker::queue({created['id']});")
+        state = settle(site, [created["id"]], until=("error",))[created["id"]]
+        assert state["error"] == "The provenance server answered 503: the database is not reachable"
+        assert state["retry_at"] > time.time()
+    finally:
+        unavailable.shutdown()
+        unavailable.server_close()
 
     # A 4xx (a revoked or wrong key) is not retried automatically: the editor fixes the settings.
     configure(site, server.url, "prv_wrong")
