@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -23,7 +24,7 @@ WORDPRESS = Path("/usr/share/wordpress")
 PLUGIN = Path(__file__).resolve().parents[2] / "integrations" / "wordpress" / "provenance-check"
 PLUGIN_FILE = "provenance-check/provenance-check.php"
 SOCKET = Path("/run/mysqld/mysqld.sock")
-PORTS = range(18300, 18400)  # this work's range on the shared machine; any free one is taken
+PORTS = range(18300, 18400)  # the first free one is taken
 ADMIN = "editor"
 
 
@@ -102,27 +103,35 @@ class Site:
     def create(cls, root: Path) -> Site:
         start_mariadb()
         suffix = secrets.token_hex(4)
-        site = cls(root=root, url=f"http://127.0.0.1:{free_port()}", database=f"wp_h15_{suffix}", user=f"wp_{suffix}")
+        site = cls(root=root, url=f"http://127.0.0.1:{free_port()}", database=f"provenance_wp_{suffix}",
+                   user=f"provenance_wp_{suffix}")
         db_password = secrets.token_urlsafe(12)
         sql(f"CREATE DATABASE {site.database}; CREATE USER '{site.user}'@'localhost' IDENTIFIED BY '{db_password}';"
             f"GRANT ALL ON {site.database}.* TO '{site.user}'@'localhost';")
-        shutil.copytree(WORDPRESS, root, ignore=shutil.ignore_patterns("wp-content", "wp-config.php"))
-        (root / "wp-content" / "plugins").mkdir(parents=True)
-        (root / "wp-content" / "themes").symlink_to(WORDPRESS / "wp-content" / "themes")
-        shutil.copytree(PLUGIN, root / "wp-content" / "plugins" / "provenance-check")
-        site._write_config(db_password)
-        site.php(f"""
+        try:
+            site._install(db_password)
+        except BaseException:
+            site.stop()  # no database, user or server left behind
+            raise
+        return site
+
+    def _install(self, db_password: str) -> None:
+        shutil.copytree(WORDPRESS, self.root, ignore=shutil.ignore_patterns("wp-content", "wp-config.php"))
+        (self.root / "wp-content" / "plugins").mkdir(parents=True)
+        (self.root / "wp-content" / "themes").symlink_to(WORDPRESS / "wp-content" / "themes")
+        shutil.copytree(PLUGIN, self.root / "wp-content" / "plugins" / "provenance-check")
+        self._write_config(db_password)
+        self.php(f"""
             require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-            wp_install('Newsroom', '{ADMIN}', 'editor@example.org', false, '', '{site.password}');
+            wp_install('Newsroom', '{ADMIN}', 'editor@example.org', false, '', '{self.password}');
             echo json_encode(activate_plugin('{PLUGIN_FILE}'));
         """, installing=True)
-        site.app_password = site.php(f"""
+        self.app_password = self.php(f"""
             [$password] = WP_Application_Passwords::create_new_application_password(
                 get_user_by('login', '{ADMIN}')->ID, ['name' => 'tests']);
             echo json_encode($password);
         """)
-        site.start()
-        return site
+        self.start()
 
     def _write_config(self, db_password: str) -> None:
         salts = "\n".join(
@@ -155,15 +164,17 @@ require_once ABSPATH . 'wp-settings.php';
     def start(self) -> None:
         port = self.url.rsplit(":", 1)[1]
         log = (self.root / "php-server.log").open("ab")
+        # Its own process group: the workers outlive a terminated parent, so stop() ends the group.
         self.server = subprocess.Popen(
             ["php", "-S", f"127.0.0.1:{port}", "-t", str(self.root)], cwd=self.root,
             env={**os.environ, "PHP_CLI_SERVER_WORKERS": "4"}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_for(self.url + "/wp-login.php")
 
     def stop(self) -> None:
         if self.server:
-            self.server.terminate()
+            os.killpg(self.server.pid, signal.SIGTERM)
             self.server.wait(timeout=30)
         sql(f"DROP DATABASE IF EXISTS {self.database}; DROP USER IF EXISTS '{self.user}'@'localhost';")
 
