@@ -9,7 +9,7 @@ CORPUS ?= ../shared/corpus/photos
 # PostgreSQL store tests run when a server answers on 127.0.0.1:5432 (else they are skipped).
 POSTGRES_URL := $(shell command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432 && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
 
-.PHONY: install browser wordpress demo serve lint test bench eval openapi clean
+.PHONY: install browser wordpress demo serve lint test bench eval openapi loadtest clean
 
 $(STAMP): pyproject.toml
 	@# ExifTool is the oracle the metadata tests compare against; installed when missing and we are root.
@@ -82,6 +82,11 @@ bench: install
 # Edited copies with known ground truth, checked and scored (issue targets in the README).
 eval: install
 	$(BIN)/provenance eval $(CORPUS)
+
+# A local stack (API + WORKERS task workers on Redis, PostgreSQL when it answers) under load, then stopped:
+# make loadtest WORKERS=2 CLIENTS=16 DURATION=60 BATCH=200 [BATCH_WORKERS=1]
+loadtest: install
+	BIN=$(BIN) .ci/loadtest
 
 # Refresh the committed OpenAPI document after changing the API (a test compares them).
 openapi: install

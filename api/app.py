@@ -11,11 +11,12 @@ from fastapi_offline import FastAPIOffline
 
 from api import errors
 from api.middleware import BodyLimit, SecurityHeaders, UploadGate
-from api.routes import batches, checks, health, pages, references
+from api.routes import batches, checks, decisions, events, health, lineage, pages, references, reports
 from api.routes.checks import evidence_url
 from provenance import __version__
 from provenance.config import Settings
 from service.startup import open_services
+from service.tasks import TaskQueue
 
 DESCRIPTION = """Find the agency original of a photograph, say how a copy differs, show the evidence.
 
@@ -32,11 +33,14 @@ def create_app(settings: Settings | None = None, require_auth: bool = True, call
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = open_services(settings)
-        app.state.batches = app.state.services.start_batches(evidence_url, callback_backoff)
+        app.state.task_queue = TaskQueue(settings) if settings.broker_url else None
+        app.state.batches = app.state.services.start_batches(evidence_url, callback_backoff, app.state.task_queue)
         try:
             yield
         finally:
             app.state.batches.close()
+            if app.state.task_queue is not None:
+                app.state.task_queue.close()
             app.state.services.close()
 
     app = FastAPIOffline(
@@ -48,7 +52,7 @@ def create_app(settings: Settings | None = None, require_auth: bool = True, call
     )
     app.state.require_auth = require_auth
     errors.install(app)
-    for module in (health, checks, references, batches, pages):
+    for module in (health, checks, decisions, reports, events, references, lineage, batches, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     app.add_middleware(UploadGate)

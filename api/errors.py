@@ -15,6 +15,7 @@ from starlette.formparsers import MultiPartException
 
 from provenance.errors import Conflict, NotFound, ProvenanceError
 from provenance.report import ErrorInfo
+from provenance.store.faults import as_storage_full, is_storage_full
 
 log = logging.getLogger("api")
 
@@ -27,6 +28,10 @@ STATUS_BY_CODE = {
     "limit_exceeded": 413,
     "too_many_files": 413,
     "zip_bomb": 413,
+    "insufficient_storage": 507,
+    "storage_unavailable": 503,
+    "no_match": 409,
+    "not_proposed": 422,
 }
 """Codes not listed are the caller's mistake: 400."""
 
@@ -38,6 +43,9 @@ _CODE_BY_STATUS = {
     405: "method_not_allowed",
     413: "limit_exceeded",
     415: "unsupported_media_type",
+    507: "insufficient_storage",
+    429: "too_many_requests",
+    503: "unavailable",
 }
 
 
@@ -53,6 +61,14 @@ class ApiError(HTTPException):
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(status_code=status, detail=message, headers=headers)
         self.code = code
+
+
+class TooManyRequests(ApiError):
+    """429: a bound was reached (the queue of checks waiting for a worker); retry after the given seconds."""
+
+    def __init__(self, message: str, retry_after: int, code: str = "too_many_requests") -> None:
+        super().__init__(429, code, message, {"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
 
 
 def status_for(error: ProvenanceError) -> int:
@@ -95,5 +111,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_storage_full(exc):
+            log.error("storage full on %s %s: %s", request.method, request.url.path, exc)
+            return error_response(507, "insufficient_storage", str(as_storage_full(exc)))
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(500, "internal_error", "the server failed on this request; it has been logged")

@@ -9,7 +9,11 @@ from typing import Any
 from api.errors import ErrorBody
 from service.models import BatchOut, CheckErrorOut, CheckOut, ReferenceOut, ReferencePage
 
-__all__ = ["ERRORS", "BatchOut", "CheckErrorOut", "CheckOut", "ReferenceOut", "ReferencePage"]
+__all__ = ["ERRORS", "QUEUED_ERRORS", "BatchOut", "CheckErrorOut", "CheckOut", "ReferenceOut", "ReferencePage"]
+
+def _errors(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody, "description": description} for status, description in descriptions.items()}
+
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
@@ -24,3 +28,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         422: "The image is damaged or empty, or a field is invalid",
     }.items()
 }
+
+QUEUED_ERRORS = {
+    **ERRORS,
+    **_errors(
+        {
+            429: "Too many checks wait for a worker (a broker is configured); see Retry-After",
+            503: "No worker answered in time; see Retry-After",
+        }
+    ),
+}
+"""A check sent to the task workers can also meet a full queue or no answer."""

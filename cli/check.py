@@ -17,7 +17,7 @@ from cli.services import load_settings, opened_services
 from provenance.check.pipeline import EvidenceSink, check_file
 from provenance.claims import Claims
 from provenance.folders import iter_files
-from provenance.report import CheckReport, ErrorReport
+from provenance.report import CheckReport, ErrorInfo, ErrorReport, InputInfo
 
 Checker = Callable[[str, EvidenceSink | None, Claims], CheckReport | ErrorReport]
 
@@ -65,7 +65,7 @@ def check(
     with checker(remote) as check_one, progress(len(files), "Checking", not as_json) as advance:
         for path in files:
             sink = evidence_writer(evidence, path) if evidence is not None else None
-            report = check_one(path, sink, claims)
+            report = checked(check_one, path, sink, claims)
             reports.append(report)
             if as_json:
                 print_json_line(report)
@@ -74,6 +74,18 @@ def check(
         print_reports(reports)
     if any(isinstance(r, ErrorReport) for r in reports):
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def checked(check_one: Checker, path: str, sink: EvidenceSink | None, claims: Claims) -> CheckReport | ErrorReport:
+    """One input's report whatever happens: a failure inside the check becomes this
+    input's error line (exit 1), and the next input is still checked."""
+    try:
+        return check_one(path, sink, claims)
+    except RemoteError:
+        raise  # the server refused the caller (a bad key): the whole run stops, exit 2
+    except Exception as exc:  # a bug on one odd file must not cost the other inputs their lines
+        message = f"the check failed on this file ({type(exc).__name__}: {str(exc)[:200]})"
+        return ErrorReport(input=InputInfo(path=path), error=ErrorInfo(code="internal_error", message=message))
 
 
 @contextmanager

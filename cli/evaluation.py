@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from cli.output import err, fail, out, print_json_line
+from cli.services import opened_services
 from provenance.errors import InvalidInput, ProvenanceError
 from provenance.evaluation.bench import run_bench
 from provenance.evaluation.run import EvalResult, run_eval
@@ -56,12 +57,23 @@ def bench(
 
 
 def evaluate(
-    originals: Annotated[str, typer.Argument(help="Folder of originals to build the evaluation from.")],
+    originals: Annotated[
+        str | None, typer.Argument(help="Folder of originals to build the evaluation from.")
+    ] = None,
+    decisions: Annotated[
+        bool, typer.Option("--decisions", help="Instead: how often editors agreed with the machine's matches.")
+    ] = False,
     seed: Annotated[int, typer.Option(help="Seed for the choice of held-out photos and edit strengths.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Write every variant and its outcome here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object with every figure.")] = False,
 ) -> None:
-    """Measure the product: check edited copies with known ground truth and score them."""
+    """Measure the product: check edited copies with known ground truth and score them;
+    with --decisions, score the machine against the editors' decisions in the library."""
+    if decisions:
+        print_agreement(as_json)
+        return
+    if originals is None:
+        fail("give a folder of originals (or --decisions)")
     try:
         result = run_eval(originals, seed=seed, out_dir=out, progress=eval_progress(as_json))
     except ProvenanceError as exc:
@@ -70,6 +82,24 @@ def evaluate(
         print_json_line(result.to_json())
         return
     print_eval(result)
+
+
+def print_agreement(as_json: bool) -> None:
+    """The latest decision of each decided check, against the verdict the machine gave."""
+    with opened_services() as services:
+        agreement = services.checks.decisions.agreement()
+    if as_json:
+        rows = {v: {"confirmed": c, "rejected": r} for v, (c, r) in agreement.by_verdict.items()}
+        print_json_line({"decided": agreement.decided, "agreement": agreement.rate, "by_verdict": rows})
+        return
+    table = Table(title="Editors' decisions on the machine's matches")
+    for column in ("Machine verdict", "Confirmed", "Rejected", "Agreement %"):
+        table.add_column(column, justify="right")
+    for verdict, (confirmed, rejected) in agreement.by_verdict.items():
+        table.add_row(verdict, str(confirmed), str(rejected), f"{100 * confirmed / (confirmed + rejected):.1f}")
+    rate = "-" if agreement.rate is None else f"{100 * agreement.rate:.1f}"
+    table.add_row("all", str(agreement.confirmed), str(agreement.rejected), rate)
+    out.print(table)
 
 
 def evaluate_metadata(

@@ -10,9 +10,10 @@ from cli.output import EXIT_PARTIAL, JsonOption, err, fail, print_json_line, pro
 from cli.services import opened_services
 from provenance.errors import ProvenanceError
 from provenance.folders import iter_files, read_sidecar
-from provenance.library.library import Library, ReferenceDetails
+from provenance.library.library import ReferenceDetails
 from provenance.report import ErrorInfo
-from service.models import IngestFailure, IngestLine, reference_brief
+from service.models import IngestFailure, IngestLine, reference_brief, watch_event
+from service.startup import Services
 
 
 def ingest(
@@ -34,12 +35,15 @@ def ingest(
     counts = {"added": 0, "exists": 0, "error": 0}
     with opened_services() as services, progress(len(files), "Ingesting", not as_json) as advance:
         for path in files:
-            line = ingest_file(services.library, path, source, external_id)
+            line = ingest_file(services, path, source, external_id)
             counts[line.status] += 1
             if as_json:
                 print_json_line(line)
             elif isinstance(line, IngestFailure):
                 err.print(f"[red]skipped[/] {path}: {line.error.message}", highlight=False)
+            if isinstance(line, IngestLine) and line.status == "added":
+                for event in map(watch_event, services.recheck_watched(line.reference.id)):
+                    err.print(f"[bold]watchlist:[/] check {event.check_id}: {event.summary}", highlight=False)
             advance()
     if not as_json:
         err.print(
@@ -50,7 +54,9 @@ def ingest(
         raise typer.Exit(EXIT_PARTIAL)
 
 
-def ingest_file(library: Library, path: str, source: str | None, external_id: str | None) -> IngestLine | IngestFailure:
+def ingest_file(
+    services: Services, path: str, source: str | None, external_id: str | None
+) -> IngestLine | IngestFailure:
     """One file in, with its sidecar; options override the sidecar. A file that cannot be
     read or taken in is a failure line, not an exception: the others go on."""
     try:
@@ -58,7 +64,7 @@ def ingest_file(library: Library, path: str, source: str | None, external_id: st
             data = handle.read()
         details = read_sidecar(path) or ReferenceDetails()
         overrides = {k: v for k, v in {"source": source, "external_id": external_id}.items() if v}
-        outcome = library.ingest(data, path, details.model_copy(update=overrides))
+        outcome = services.library.ingest(data, path, details.model_copy(update=overrides))
     except OSError as exc:
         return IngestFailure(path=path, error=ErrorInfo(code="unreadable", message=exc.strerror or str(exc)))
     except ProvenanceError as exc:

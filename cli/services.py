@@ -10,6 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cli.output import fail
 from provenance.config import Settings
+from provenance.errors import ProvenanceError
+from provenance.signing import SigningError
 from service.startup import Services, open_services
 
 
@@ -28,6 +30,10 @@ def opened_services() -> Iterator[Services]:
         services = open_services(settings)
     except SQLAlchemyError as exc:
         fail(f"cannot open the database: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+    except SigningError as exc:
+        fail(str(exc))
+    except ProvenanceError as exc:
+        fail(f"cannot open the store: {exc}")
     try:
         yield services
     finally:

@@ -1,6 +1,6 @@
 """Decoding and fingerprints: pure functions from bytes to values, no I/O."""
 
-from hashes.algorithms import DIHEDRAL, HashAlgorithm, hamming
+from hashes.algorithms import DIHEDRAL, HASH_QUALITY, MIN_HASH_QUALITY, HashAlgorithm, hamming, hash_quality
 from hashes.decode import ALLOWED_FORMATS, DecodedImage, DecodeLimits, decode
 from hashes.errors import CorruptImage, ImageError, LimitExceeded, UnsupportedFormat
 from hashes.fingerprint import Fingerprints, fingerprint
@@ -12,8 +12,10 @@ __all__ = [
     "ALGORITHMS",
     "ALLOWED_FORMATS",
     "DIHEDRAL",
+    "HASH_QUALITY",
     "KEYPOINTS",
     "KEYPOINT_SIGNAL",
+    "MIN_HASH_QUALITY",
     "SEARCHED",
     "CorruptImage",
     "DecodeLimits",
@@ -29,4 +31,5 @@ __all__ = [
     "extract_keypoints",
     "fingerprint",
     "hamming",
+    "hash_quality",
 ]

@@ -139,5 +139,20 @@ class PDQ(HashAlgorithm):
         return [np.packbits(v.astype(np.uint8)).tobytes() for v in vectors]
 
 
+HASH_QUALITY = "pdq_quality"
+"""The name the library stores an original's PDQ quality under, beside its hashes."""
+MIN_HASH_QUALITY = 50
+"""PDQ's quality (0-100, from the picture's gradients) below which Meta's reference
+implementation calls a hash unreliable: blank, single-colour or nearly featureless
+pictures, whose hashes all fall together (a flat picture's PDQ, pHash and dHash are
+all zeros). Such hashes never make a match on their own."""
+
+
+def hash_quality(pixels: np.ndarray) -> int:
+    """PDQ's quality of an H x W x 3 uint8 RGB picture, as its hash is computed."""
+    _vector, quality = pdqhash.compute(np.ascontiguousarray(_shrink(pixels, PDQ._INPUT_SIDE)))
+    return int(quality)
+
+
 def hamming(a: bytes, b: bytes) -> int:
     return int.from_bytes(a, "big").__xor__(int.from_bytes(b, "big")).bit_count()

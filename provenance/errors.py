@@ -28,6 +28,19 @@ class Conflict(ProvenanceError):
     code = "conflict"
 
 
+class StorageFull(ProvenanceError):
+    """No space left where blobs or the database are written (a disk, a quota, a bucket):
+    nothing was stored; the same request can succeed once space is freed."""
+
+    code = "insufficient_storage"
+
+
+class StorageUnavailable(ProvenanceError):
+    """The blob store or the database does not answer (a network store down)."""
+
+    code = "storage_unavailable"
+
+
 def from_image_error(error: ImageError) -> InvalidInput:
     """Carry the decoder's error code (unsupported_format, corrupt_image, limit_exceeded) over."""
     return InvalidInput(str(error), code=error.code)

@@ -1,16 +1,20 @@
 """Batches: many images (or a zip of them) checked in the background.
 
-Uploaded files are spooled to `PROVENANCE_HOME/spool/<batch>/<position>` and the
-batch is recorded before the caller gets its id, so a restart picks up where it
-stopped. One worker thread runs batches in order; each file becomes a stored check
-(an error report when it cannot be read, as in `provenance check`). When a batch
-ends, an optional callback receives it, signed (see `service.webhooks`).
+Uploaded files are spooled to the blob store's `spool` area as `<batch>/<position>`
+(a folder under PROVENANCE_HOME, a shared path or an S3 bucket: any worker reads
+them) and the batch is recorded before the caller gets its id, so a restart picks up
+where it stopped. Without a broker, one thread of the API process runs batches in order; with
+one (`service.tasks`), every file is a task of its own on the workers' `batch` queue, so
+workers interleave batches with the desks' checks. Either way each file becomes a stored
+check (an error report when it cannot be read, as in `provenance check`), at most once
+per position; a passing fault (disk full, database gone) is retried with backoff, not
+stored. When the last file is in, an optional callback receives the batch, signed (see
+`service.webhooks`).
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import zipfile
 import zlib
@@ -18,15 +22,16 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from provenance.config import Settings
 from provenance.errors import InvalidInput
-from provenance.store import Batch, CheckRecord, get_or_raise
+from provenance.store import Batch, BlobStore, CheckRecord, get_or_raise, open_blobs
 from service.checks import CheckStore, EvidenceLocation, clean_filename, new_id
+from service.faults import backoff, is_transient
 from service.models import Submission, batch_out
 from service.webhooks import deliver
 
@@ -38,15 +43,24 @@ EVENT = "batch.finished"
 log = logging.getLogger(__name__)
 
 
+class Dispatch(Protocol):
+    """Where batch work goes when workers do it (`service.tasks.TaskQueue`)."""
+
+    def send_items(self, batch_id: str, positions: list[int]) -> None: ...
+
+    def send_callback(self, batch_id: str) -> None: ...
+
+
 class BatchRunner:
-    """Spools, records and runs batches. Made by the API's lifespan (`Services.start_batches`);
-    a command of the CLI never makes one, so it never has the worker thread."""
+    """Spools, records and runs batches. Made by the API's lifespan (`Services.start_batches`)
+    and by each task worker; a command of the CLI never makes one."""
 
     def __init__(
         self,
         settings: Settings,
         checks: CheckStore,
         evidence_location: EvidenceLocation,
+        dispatch: Dispatch | None = None,
         callback_attempts: int = 3,
         callback_backoff: float = 2.0,
     ) -> None:
@@ -54,6 +68,8 @@ class BatchRunner:
         self.checks = checks
         self.sessions = checks.sessions
         self.evidence_location = evidence_location
+        self.spool = open_blobs(settings, "spool")
+        self.dispatch = dispatch
         self.callback_attempts = callback_attempts
         self.callback_backoff = callback_backoff
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-batch")
@@ -64,12 +80,10 @@ class BatchRunner:
         Raises InvalidInput, before anything is queued, for any breach of the limits."""
         callback_url = self._valid_callback(callback_url)
         batch_id = new_id()
-        folder = self.settings.spool_dir / batch_id
-        folder.mkdir(parents=True, exist_ok=True)
         try:
-            filenames = self._spool(uploads, folder)
+            filenames = self._spool(uploads, batch_id)
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+            self.spool.remove_prefix(f"{batch_id}/")
             raise
         batch = Batch(
             id=batch_id,
@@ -107,13 +121,86 @@ class BatchRunner:
         self._stopping.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
+    def check_item(self, batch_id: str, position: int) -> None:
+        """Check the file at this position unless it is already stored. Raises a passing
+        fault (`service.faults`) for the caller to retry later."""
+        with self.sessions() as session:
+            stored = session.scalar(
+                select(CheckRecord.id).where(CheckRecord.batch_id == batch_id, CheckRecord.position == position)
+            )
+        if stored is not None:
+            return
+        batch = self.get(batch_id)
+        if batch.status == "queued":
+            started = update(Batch).where(Batch.id == batch_id, Batch.status == "queued").values(status="running")
+            with self.sessions.begin() as session:
+                session.execute(started)
+        data = self.spool.read(f"{batch_id}/{position}")
+        filename = batch.filenames[position]
+        self.checks.check(data, filename, Submission(), self.evidence_location, batch=(batch_id, position))
+
+    def finish(self, batch_id: str) -> bool:
+        """Mark the batch done once every position is stored. True for the one caller that
+        did it (workers finish items side by side): that one sends the callback."""
+        with self.sessions.begin() as session:
+            batch = get_or_raise(session, Batch, batch_id, "batch")
+            stored = session.scalar(select(func.count()).where(CheckRecord.batch_id == batch_id))
+            if batch.status == "done" or (stored or 0) < len(batch.filenames):
+                return False
+            result = session.execute(
+                update(Batch)
+                .where(Batch.id == batch_id, Batch.status != "done")
+                .values(status="done", finished_at=datetime.now(UTC))
+            )
+            won = bool(result.rowcount)  # type: ignore[attr-defined]
+        if won:
+            self.spool.remove_prefix(f"{batch_id}/")
+        return won
+
+    def deliver_callback(self, batch_id: str) -> None:
+        """Send the finished batch to its callback URL, if it has one not yet sent."""
+        batch = self.get(batch_id)
+        if batch.status != "done" or not batch.callback_url or batch.callback_status != "pending":
+            return
+        payload = batch_out(batch, self.records(batch_id)).model_dump(mode="json")
+        delivery = deliver(
+            batch.callback_url,
+            EVENT,
+            payload,
+            self.settings.webhook_secret or "",
+            attempts=self.callback_attempts,
+            backoff=self.callback_backoff,
+        )
+        self._set(
+            batch_id,
+            callback_status="delivered" if delivery.delivered else "failed",
+            callback_error=(delivery.error or "")[:1024] or None,
+        )
+
     def _queue(self, batch_id: str) -> None:
         """A batch accepted while the runner stops is kept; the next start runs it."""
+        if self.dispatch is not None:
+            self._send(batch_id)
+            return
         try:
             self._executor.submit(self._run, batch_id)
         except RuntimeError:
             if not self._stopping.is_set():
                 raise
+
+    def _send(self, batch_id: str) -> None:
+        """Hand the positions not yet stored (or the callback) to the workers."""
+        assert self.dispatch is not None
+        batch = self.get(batch_id)
+        if batch.status == "done":
+            self.dispatch.send_callback(batch_id)
+            return
+        done = {record.position for record in self.records(batch_id)}
+        pending = [position for position in range(len(batch.filenames)) if position not in done]
+        if pending:
+            self.dispatch.send_items(batch_id, pending)
+        elif self.finish(batch_id):
+            self.dispatch.send_callback(batch_id)
 
     def _valid_callback(self, url: str | None) -> str | None:
         if not url:
@@ -128,7 +215,7 @@ class BatchRunner:
             )
         return url
 
-    def _spool(self, uploads: Iterable[tuple[str | None, BinaryIO]], folder: Path) -> list[str]:
+    def _spool(self, uploads: Iterable[tuple[str | None, BinaryIO]], batch_id: str) -> list[str]:
         filenames: list[str] = []
         total = 0
         for name, stream in _expand(uploads, self.settings):
@@ -137,7 +224,8 @@ class BatchRunner:
                     f"a batch holds at most {self.settings.max_batch_files} files", code="too_many_files"
                 )
             try:
-                total += _copy_bounded(stream, folder / str(len(filenames)), name, self.settings.max_bytes)
+                key = f"{batch_id}/{len(filenames)}"
+                total += _copy_bounded(stream, self.spool, key, name, self.settings.max_bytes)
             except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
                 raise InvalidInput(f"{name} cannot be read from the zip: {exc}", code="bad_zip") from exc
             if total > self.settings.max_request_bytes:
@@ -150,41 +238,32 @@ class BatchRunner:
         return filenames
 
     def _run(self, batch_id: str) -> None:
-        try:
-            self._work(batch_id)
-        except Exception:
-            log.exception("batch %s stopped; it resumes at the next start", batch_id)
+        """Run the batch in this thread; after a passing fault, wait and take it up again
+        where it stopped (the stored positions are skipped)."""
+        attempt = 0
+        while not self._stopping.is_set():
+            try:
+                self._work(batch_id)
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("batch %s stopped; it resumes at the next start", batch_id)
+                    return
+                wait = backoff(self.settings.retry_backoff, attempt)
+                log.warning("batch %s paused by %s; trying again in %.0f s", batch_id, exc, wait)
+                attempt += 1
+                self._stopping.wait(wait)
 
     def _work(self, batch_id: str) -> None:
         batch = self.get(batch_id)
-        folder = self.settings.spool_dir / batch_id
         if batch.status != "done":
-            self._set(batch_id, status="running")
-            done = {record.position for record in self.records(batch_id)}
-            for position, filename in enumerate(batch.filenames):
+            for position in range(len(batch.filenames)):
                 if self._stopping.is_set():
                     return
-                if position in done:
-                    continue
-                data = (folder / str(position)).read_bytes()
-                self.checks.check(data, filename, Submission(), self.evidence_location, batch=(batch_id, position))
-            self._set(batch_id, status="done", finished_at=datetime.now(UTC))
-            shutil.rmtree(folder, ignore_errors=True)
-        if batch.callback_url and batch.callback_status == "pending" and not self._stopping.is_set():
-            payload = batch_out(self.get(batch_id), self.records(batch_id)).model_dump(mode="json")
-            delivery = deliver(
-                batch.callback_url,
-                EVENT,
-                payload,
-                self.settings.webhook_secret or "",
-                attempts=self.callback_attempts,
-                backoff=self.callback_backoff,
-            )
-            self._set(
-                batch_id,
-                callback_status="delivered" if delivery.delivered else "failed",
-                callback_error=(delivery.error or "")[:1024] or None,
-            )
+                self.check_item(batch_id, position)
+            self.finish(batch_id)
+        if not self._stopping.is_set():
+            self.deliver_callback(batch_id)
 
     def _set(self, batch_id: str, **values: object) -> None:
         with self.sessions.begin() as session:
@@ -230,13 +309,20 @@ def _check_entry(entry: zipfile.ZipInfo, settings: Settings) -> None:
         raise InvalidInput(f"{entry.filename} in the zip expands {MAX_ZIP_RATIO}x or more", code="zip_bomb")
 
 
-def _copy_bounded(stream: BinaryIO, target: Path, name: str, limit: int) -> int:
+def _copy_bounded(stream: BinaryIO, spool: BlobStore, key: str, name: str, limit: int) -> int:
     """Copy at most `limit` bytes; sizes stated by a zip or a client are not trusted."""
-    written = 0
-    with target.open("wb") as out:
-        while chunk := stream.read(_COPY_CHUNK):
-            written += len(chunk)
-            if written > limit:
-                raise InvalidInput(f"{name} has more than {limit:,} bytes", code="limit_exceeded")
-            out.write(chunk)
-    return written
+    return spool.write_stream(key, _Bounded(stream, name, limit))
+
+
+class _Bounded:
+    """A file object that refuses to give more than `limit` bytes."""
+
+    def __init__(self, stream: BinaryIO, name: str, limit: int) -> None:
+        self.stream, self.name, self.limit, self.read_so_far = stream, name, limit, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.stream.read(_COPY_CHUNK if size is None or size < 0 else min(size, _COPY_CHUNK))
+        self.read_so_far += len(chunk)
+        if self.read_so_far > self.limit:
+            raise InvalidInput(f"{self.name} has more than {self.limit:,} bytes", code="limit_exceeded")
+        return chunk

@@ -7,17 +7,18 @@ into its model; nothing else builds these objects from dicts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provenance.claims import Claims
 from provenance.errors import InvalidInput
 from provenance.library.library import reference_metadata
 from provenance.metadata import ImageMetadata
 from provenance.report import CheckReport, ErrorInfo, ErrorReport
-from provenance.store import ApiKey, Batch, CheckRecord, Reference
+from provenance.store import ApiKey, Batch, CheckRecord, Decision, Reference
 
 
 class Submission(Claims):
@@ -49,9 +50,56 @@ class CheckId(BaseModel):
     id: str
 
 
+class DecisionIn(BaseModel):
+    """An editor's word on a check's match."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["confirmed", "rejected"]
+    reference_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="The proposed original decided on (default: the best match)"
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class DecisionOut(BaseModel):
+    """A decision as kept in the audit log: never changed, a later one supersedes it."""
+
+    id: int
+    check_id: str
+    reference_id: int
+    decision: Literal["confirmed", "rejected"]
+    machine_verdict: str = Field(description="What the machine said when the editor decided")
+    reviewer: str = Field(description="The API key's name (or the CLI user) who decided")
+    note: str | None = None
+    created_at: str
+
+
+def decision_out(row: Decision) -> DecisionOut:
+    return DecisionOut(
+        id=row.id,
+        check_id=row.check_id,
+        reference_id=row.reference_id,
+        decision=row.decision,  # type: ignore[arg-type]  # the store only takes the two literals
+        machine_verdict=row.machine_verdict,
+        reviewer=row.reviewer,
+        note=row.note,
+        created_at=as_utc(row.created_at).isoformat(),
+    )
+
+
 class StoredFields(BaseModel):
     submitted: Submission
     created_at: str
+    decisions: list[DecisionOut] = Field(
+        default_factory=list, description="Editors' decisions on the match, oldest first; the last one stands"
+    )
+    recheck_of: str | None = Field(
+        default=None, description="Set on a watchlist re-check: the earlier check of the same file it answers anew"
+    )
+    rechecked_as: list[str] = Field(
+        default_factory=list, description="Later re-checks of this file that found an original (watchlist)"
+    )
 
 
 # Pydantic orders fields from the last base: the id, the report, then what was stored with it.
@@ -63,13 +111,39 @@ class CheckErrorOut(StoredFields, ErrorReport, CheckId):
     """A batch item that could not be checked."""
 
 
-def check_out(record: CheckRecord) -> CheckOut | CheckErrorOut:
+def check_out(
+    record: CheckRecord, decisions: Sequence[Decision] = (), rechecked_as: Sequence[str] = ()
+) -> CheckOut | CheckErrorOut:
     """The report as `provenance check --json` prints it, plus the check's id, when it
-    was made and what was submitted with it."""
+    was made, what was submitted with it, the editors' decisions on it and its history."""
     model = CheckErrorOut if "error" in record.report else CheckOut
     created_at = as_utc(record.created_at).isoformat()
     fields = {"id": record.id, **record.report, "submitted": record.submitted, "created_at": created_at}
-    return model.model_validate(fields)
+    history = {"recheck_of": record.recheck_of, "rechecked_as": list(rechecked_as)}
+    return model.model_validate({**fields, "decisions": [decision_out(d) for d in decisions], **history})
+
+
+class WatchEvent(BaseModel):
+    """A watched check answered anew by an original ingested after it."""
+
+    check_id: str = Field(description="The new result")
+    previous_check_id: str | None = Field(description="The earlier check, kept as it was")
+    verdict: str
+    reference_id: int | None = Field(description="The original that now matches")
+    summary: str = Field(description='"unknown on 2 Apr 2026 14:05 UTC; matches AFP original X, ingested ..."')
+    created_at: str
+
+
+def watch_event(record: CheckRecord) -> WatchEvent:
+    matches = record.report.get("matches") or [{}]
+    return WatchEvent(
+        check_id=record.id,
+        previous_check_id=record.recheck_of,
+        verdict=record.report.get("verdict", "unknown"),
+        reference_id=matches[0].get("reference", {}).get("id"),
+        summary=(record.report.get("reasons") or [""])[0],
+        created_at=as_utc(record.created_at).isoformat(),
+    )
 
 
 class ReferenceBrief(BaseModel):

@@ -183,3 +183,27 @@ def test_ingest_hashes_reports_bad_lines_and_imports_the_rest(tmp_path: Path) ->
     assert "1 imported, 0 already in the library, 2 bad lines skipped" in result.stderr
     missing = run(tmp_path / "home", "ingest-hashes", str(tmp_path / "none.jsonl"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+@pytest.mark.slow
+def test_every_input_gets_its_line_after_a_one_pixel_image(home: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    line, column = tmp_path / "line.png", tmp_path / "column.png"
+    Image.new("RGB", (1, 300), (10, 20, 30)).save(column)
+    Image.new("RGB", (500, 1), (200, 20, 30)).save(line)
+    result = run(home, "check", str(column), str(line), str(ORIGINALS / "Dune.jpg"), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    verdicts = [(r["input"]["path"], r.get("verdict")) for r in json_lines(result.stdout)]
+    assert verdicts == [(str(column), "unknown"), (str(line), "unknown"), (str(ORIGINALS / "Dune.jpg"), "identical")]
+
+
+def test_an_internal_failure_is_that_input_s_error_line() -> None:
+    from cli.check import checked
+
+    def broken(path: str, sink: object, claims: Claims):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    report = checked(broken, "odd.png", None, Claims())
+    assert report.error.code == "internal_error" and "boom" in report.error.message  # type: ignore[union-attr]

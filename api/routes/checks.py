@@ -7,18 +7,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 
 from api.auth import Caller, require
+from api.errors import ApiError, TooManyRequests
 from api.forms import form_fields
-from api.schemas import ERRORS, CheckErrorOut, CheckOut
-from api.state import services
+from api.schemas import ERRORS, QUEUED_ERRORS, CheckErrorOut, CheckOut
+from api.state import services, task_queue
 from api.uploads import multipart_only, read_upload
-from service.checks import clean_filename
+from service.checks import clean_filename, evidence_path
 from service.models import Submission, check_out, submission_from
+from service.tasks import NoAnswer, QueueFull
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
 
 
 def evidence_url(check_id: str) -> str:
-    return f"/v1/checks/{check_id}/evidence.png"
+    return evidence_path(check_id)
 
 
 @router.post(
@@ -26,7 +28,7 @@ def evidence_url(check_id: str) -> str:
     status_code=201,
     summary="Check an image against the library",
     response_model=CheckOut,
-    responses=ERRORS,
+    responses=QUEUED_ERRORS,
 )
 def create_check(
     request: Request,
@@ -38,10 +40,21 @@ def create_check(
 ) -> CheckOut | CheckErrorOut:
     """The same report as `provenance check --json`, plus its `id`, `created_at` and
     what was `submitted` with it. The evidence image, when there is one, is at the
-    report's `evidence` URL."""
+    report's `evidence` URL. With task workers (a broker configured), a worker checks it
+    while this request waits; 429 when too many checks wait already."""
     state = services(request)
     data = read_upload(file, state.settings.max_bytes)
-    record = state.checks.check(data, clean_filename(file.filename), submission_from(submitted), evidence_url)
+    filename, submission = clean_filename(file.filename), submission_from(submitted)
+    queue = task_queue(request)
+    if queue is None:
+        record = state.checks.check(data, filename, submission, evidence_url, submitted_by=caller.name)
+    else:
+        try:
+            record = state.checks.get(queue.check(data, filename, submission, submitted_by=caller.name))
+        except QueueFull as exc:
+            raise TooManyRequests(str(exc), exc.retry_after, code="queue_full") from exc
+        except NoAnswer as exc:
+            raise ApiError(503, "no_answer", str(exc), {"Retry-After": str(exc.retry_after)}) from exc
     response.headers["Location"] = f"/v1/checks/{record.id}"
     return check_out(record)
 
@@ -50,8 +63,10 @@ def create_check(
 def get_check(
     request: Request, check_id: str, caller: Annotated[Caller, Depends(require("check"))]
 ) -> CheckOut | CheckErrorOut:
-    """A single check's report, or a batch item's (which may be an error report)."""
-    return check_out(services(request).checks.get(check_id))
+    """A single check's report, or a batch item's (which may be an error report), with the
+    editors' decisions on it."""
+    store = services(request).checks
+    return check_out(store.get(check_id), store.decisions.history(check_id), store.rechecked_as(check_id))
 
 
 @router.get(

@@ -20,3 +20,8 @@ def check_page() -> FileResponse:
 @router.get("/library")
 def library_page() -> FileResponse:
     return FileResponse(STATIC / "library.html", media_type="text/html")
+
+
+@router.get("/lineage")
+def lineage_page() -> FileResponse:
+    return FileResponse(STATIC / "lineage.html", media_type="text/html")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, Response, UploadFile
 
 from api.auth import Caller, require
 from api.schemas import ERRORS, ReferenceOut, ReferencePage
 from api.state import services
 from api.uploads import multipart_only, read_upload
 from provenance.library.library import ReferenceDetails
-from provenance.library.previews import thumbnail
 from service.checks import clean_filename
 from service.models import reference_out
 
@@ -30,6 +29,7 @@ Text = Annotated[str | None, Form(max_length=2000)]
 def create_reference(
     request: Request,
     response: Response,
+    background: BackgroundTasks,
     caller: Annotated[Caller, Depends(require("ingest"))],
     _: Annotated[None, Depends(multipart_only)],
     file: Annotated[UploadFile, File(description="The original image")],
@@ -54,9 +54,10 @@ def create_reference(
         external_id=external_id, source=source, credit=credit, byline=byline, caption=caption, headline=headline,
         captured_at=captured_at, city=city, country=country, copyright=copyright,
     )
-    with state.lock:
-        outcome = state.library.ingest(data, clean_filename(file.filename), details)
-    if not outcome.created:
+    outcome = state.library.ingest(data, clean_filename(file.filename), details)
+    if outcome.created:  # after the answer: the watched checks this original may answer
+        background.add_task(state.recheck_watched, outcome.reference.id)
+    else:
         response.status_code = 200
     response.headers["Location"] = f"/v1/references/{outcome.reference.id}"
     return reference_out(outcome.reference, full=True)
@@ -89,15 +90,17 @@ def get_reference(
 
 @router.get(
     "/{reference_id}/thumbnail.jpg",
-    summary="A preview of the original (re-encoded, at most 480 px)",
+    summary="A preview of the original (re-encoded at ingest, at most 480 px)",
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}, **ERRORS},
 )
 def get_thumbnail(
     request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("check"))]
 ) -> Response:
-    state = services(request)
-    jpeg = thumbnail(state.library, state.library.get(reference_id))
+    """The preview stored at ingest; the original itself is never decoded for it
+    (one ingested before previews were kept gets its preview made once, then stored)."""
+    library = services(request).library
+    jpeg = library.preview(library.get(reference_id))
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -106,6 +109,5 @@ def delete_reference(
     request: Request, reference_id: int, caller: Annotated[Caller, Depends(require("admin"))]
 ) -> Response:
     state = services(request)
-    with state.lock:
-        state.library.delete(reference_id)
+    state.library.delete(reference_id)
     return Response(status_code=204)

@@ -92,6 +92,7 @@ async function runCheck() {
     const report = await (await api("/v1/checks", { method: "POST", body })).json();
     await showReport(report);
     setStatus("status", "Checked " + chosenFile.name + ".");
+    showEvents();
   } catch (error) {
     setStatus("status", "Could not check " + chosenFile.name + ": " + error.message, true);
   } finally {
@@ -110,6 +111,9 @@ async function showReport(report) {
   document.getElementById("reasons").replaceChildren(...report.reasons.map((reason) => el("li", {}, reason)));
   document.getElementById("check-id").textContent = report.id;
   document.getElementById("report-button").onclick = () => saveReport(report);
+  document.getElementById("print-button").onclick = () => openDocument("/v1/checks/" + report.id + "/report.html");
+  document.getElementById("pdf-button").onclick = () => openDocument("/v1/checks/" + report.id + "/report.pdf");
+  showReview(report);
 
   const best = report.matches[0];
   showClaims(report.claims || []);
@@ -132,6 +136,70 @@ async function showReport(report) {
     ? "Evidence: the original aligned to the copy, the copy with changed regions outlined, and a heat map of the differences"
     : "Evidence: this photo with the areas the indicators point to outlined, and its error levels";
   if (report.evidence) await showImage(document.getElementById("evidence"), report.evidence);
+}
+
+/* The report documents need the key: fetched, then opened through a blob URL in a new tab. */
+async function openDocument(path) {
+  try {
+    const blob = await (await api(path)).blob();
+    window.open(URL.createObjectURL(blob), "_blank", "noopener");
+  } catch (error) {
+    setStatus("status", "Could not make the report: " + error.message, true);
+  }
+}
+
+const DECISIONS = { confirmed: "confirmed", rejected: "rejected" };
+
+function showReview(report) {
+  const section = document.getElementById("review-section");
+  const best = report.matches[0];
+  section.hidden = !best;
+  document.getElementById("lineage-link-block").hidden = !best;
+  if (!best) return;
+  document.getElementById("lineage-link").href = "/lineage?reference=" + encodeURIComponent(best.reference.id);
+  const decisions = report.decisions || [];
+  const last = decisions[decisions.length - 1];
+  document.getElementById("review-state").textContent = last
+    ? "The match was " + DECISIONS[last.decision] + " by " + last.reviewer + " on " + formatTime(last.created_at)
+      + (last.note ? " (" + last.note + ")" : "") + ". The machine had said: " + last.machine_verdict + "."
+    : "No editor has confirmed or rejected this match yet.";
+  setStatus("review-status", "");
+  for (const [button, decision] of [["confirm-button", "confirmed"], ["reject-button", "rejected"]]) {
+    document.getElementById(button).onclick = () => decide(report, decision);
+  }
+}
+
+async function decide(report, decision) {
+  const note = document.getElementById("review-note").value.trim();
+  try {
+    const response = await api("/v1/checks/" + report.id + "/decision", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(note ? { decision, note } : { decision }),
+    });
+    const recorded = await response.json();
+    report.decisions = [...(report.decisions || []), recorded];
+    showReview(report);
+    setStatus("review-status", "Recorded: " + DECISIONS[decision] + ".");
+  } catch (error) {
+    setStatus("review-status", "Could not record the decision: " + error.message, true);
+  }
+}
+
+let eventsAnswered = false;
+
+/* Earlier checks that a newer original has answered (the watchlist), newest first. */
+async function showEvents() {
+  try {
+    const response = await fetch("/v1/events?limit=10", { headers: authHeaders() });
+    eventsAnswered = response.ok;
+    if (!response.ok) return;  // no key yet: the check itself asks for one
+    const events = await response.json();
+    document.getElementById("events-section").hidden = events.length === 0;
+    document.getElementById("events").replaceChildren(...events.map((event) => el("li", { "data-verdict": event.verdict },
+      el("strong", {}, event.verdict), " ", event.summary, " ",
+      el("a", { href: "/?check=" + encodeURIComponent(event.check_id) }, "See the new result"))));
+  } catch (_) { /* no key yet, or no scope: the panel stays hidden */ }
 }
 
 function saveReport(report) {
@@ -340,11 +408,24 @@ function setUpDropZone() {
   });
 }
 
+/* /?check=ID shows a stored check (the events link there). */
+async function showStoredCheck(checkId) {
+  try {
+    await showReport(await (await api("/v1/checks/" + encodeURIComponent(checkId))).json());
+  } catch (error) {
+    setStatus("status", "Could not show check " + checkId + ": " + error.message, true);
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpDropZone();
-  setUpKeyForm(() => runCheck());
+  setUpKeyForm(() => { runCheck(); showEvents(); });
   document.getElementById("check-form").addEventListener("submit", (event) => {
     event.preventDefault();
     runCheck();
   });
+  const stored = new URLSearchParams(window.location.search).get("check");
+  if (stored) showStoredCheck(stored);
+  if (localStorage.getItem(KEY_STORAGE)) showEvents();  // without a key: after the first check
+  setInterval(() => { if (eventsAnswered) showEvents(); }, 30000);
 });

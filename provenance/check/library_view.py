@@ -10,7 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
-from hashes import DecodedImage, Fingerprints, Keypoints
+from hashes import MIN_HASH_QUALITY, DecodedImage, Fingerprints, Keypoints
 from provenance.metadata import ImageMetadata
 from provenance.metadata.c2pa import ContentCredentials
 
@@ -30,6 +30,14 @@ class Original:
     has_pixels: bool = True
     """False for a hash-only original (an agency shared its fingerprints, not its pixels):
     no keypoints, no working copy, only hash distances to compare."""
+    hash_quality: int | None = None
+    """PDQ's quality of the original as ingested (None when not known: older and
+    hash-only originals)."""
+
+    @property
+    def low_information(self) -> bool:
+        """Blank or featureless: its hashes alone must never make a match."""
+        return self.hash_quality is not None and self.hash_quality < MIN_HASH_QUALITY
 
 
 class IndexView(Protocol):

@@ -35,7 +35,9 @@ class Query:
     def reduced(self, scale: float) -> Query:
         """The same check describing the picture at this share of its working size."""
         view = Query(self.fingerprints)
-        pixels = cv2.resize(self.image.pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        height, width = self.image.pixels.shape[:2]
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        pixels = cv2.resize(self.image.pixels, size, interpolation=cv2.INTER_AREA)
         view.image = replace(self.image, pixels=pixels)
         view.keypoints = extract_keypoints(view.image)
         view.pixels_tried = self.pixels_tried

@@ -34,8 +34,18 @@ def is_hash_only_match(match: Match) -> bool:
     return all(match.distances.get(name, 1 << 16) <= limit for name, limit in limits.items())
 
 
-def decide(identical: bool, matches: list[Match], library_size: int, had_candidates: bool) -> Decision:
+LOW_INFORMATION_REASON = (
+    "The picture has almost no detail (blank, a single colour, or a line of pixels): its fingerprints cannot "
+    "identify it, so only the same file or a geometric match with an original could."
+)
+
+
+def decide(
+    identical: bool, matches: list[Match], library_size: int, had_candidates: bool, low_information: bool = False
+) -> Decision:
     if not matches:
+        if low_information and library_size:
+            return Decision("unknown", 0.5, [*_no_match(library_size, had_candidates).reasons, LOW_INFORMATION_REASON])
         return _no_match(library_size, had_candidates)
     best = matches[0]
     name = _describe(best)

@@ -43,16 +43,18 @@ def first_verified(
 
 def verify(library: LibraryView, query: Query, metadata: ImageMetadata, candidate: Candidate) -> Found | None:
     original = library.original(candidate.reference_id)
+    hashes_identify = not (query.fingerprints.low_information or original.low_information)
     if not original.has_pixels:
         # Known by its hashes alone: nothing to align with, the distances decide.
         match = new_match(original, metadata, candidate.distances, verified=False)
-        return Found(original, None, match) if is_hash_only_match(match) else None
+        return Found(original, None, match) if hashes_identify and is_hash_only_match(match) else None
     alignment = query.align(library.keypoints(original.id), original)
     if alignment is None and is_close(candidate):
         # Smooth pictures give keypoints too few or too noisy to agree; their pixels can.
         alignment = query.align_pixels(library, original)
     match = new_match(original, metadata, candidate.distances, alignment is not None)
-    if alignment is None and not is_hash_only_match(match):
+    if alignment is None and not (hashes_identify and is_hash_only_match(match)):
+        # Blank or featureless pictures' hashes all fall together: never a match on their own.
         return None
     if alignment is not None:
         transform = describe_transform(alignment, query.fingerprints.image, original)

@@ -7,16 +7,14 @@ when the first indicator that needs it asks.
 
 from __future__ import annotations
 
-import io
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
 import numpy as np
-from PIL import Image
 
-from hashes import ALLOWED_FORMATS, DecodedImage
+from hashes import DecodedImage
+from hashes.decode import decode_stored
 from provenance.metadata.c2pa import ContentCredentials
 from provenance.metadata.model import ImageMetadata
 
@@ -26,7 +24,9 @@ decoded working pixels, or the JPEG's stored pixels (both only when no original
 explains the pixels)."""
 
 FULL_RESOLUTION_PIXELS = 16_000_000
-"""Above this, error levels are computed on a DCT-reduced decode and double JPEG is skipped."""
+"""Above this, error levels are computed on a DCT-reduced decode (by 2, 4 or 8, until
+it fits under this many pixels: a 120-megapixel JPEG is read at 7.5) and double JPEG
+is skipped."""
 
 
 @dataclass(frozen=True)
@@ -53,16 +53,10 @@ class Subject:
         """None for any other format."""
         if self.image.format != "JPEG":
             return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            picture = Image.open(io.BytesIO(self.data), formats=ALLOWED_FORMATS)
-            stored_size = picture.size
-            on_grid = picture.width * picture.height <= FULL_RESOLUTION_PIXELS
-            if not on_grid:
-                picture.draft("RGB", (picture.width // 2, picture.height // 2))
-            rgb = np.asarray(picture.convert("RGB"))
-        upright = stored_size == (self.image.width, self.image.height)
-        return StoredJpeg(rgb, on_grid, (stored_size[0] / rgb.shape[1]) if upright else None)
+        stored = decode_stored(self.data, FULL_RESOLUTION_PIXELS)
+        upright = stored.stored_size == (self.image.width, self.image.height)
+        to_image = (stored.stored_size[0] / stored.rgb.shape[1]) if upright else None
+        return StoredJpeg(stored.rgb, stored.full_resolution, to_image)
 
     def unavailable(self, needs: Needs) -> str | None:
         """Why what an indicator needs cannot be had, or None when it can."""

@@ -3,6 +3,7 @@ Content Credentials it carried, in one transaction."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,12 +11,15 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hashes import KEYPOINTS, Fingerprints
+from hashes import HASH_QUALITY, KEYPOINTS, Fingerprints
 from provenance.errors import Conflict
 from provenance.library.references import References
 from provenance.metadata import extract_metadata
 from provenance.metadata.c2pa import read_content_credentials
 from provenance.store import DEFAULT_SOURCE, BlobStore, Fingerprint, Reference, StoredCredentials, changes
+from provenance.store.faults import as_storage_full, is_storage_full
+
+log = logging.getLogger(__name__)
 
 
 class ReferenceDetails(BaseModel):
@@ -67,7 +71,7 @@ def ingest(
             f"external_id {external_id!r} is already used in source {source!r} by reference {taken} "
             "(give another with a sidecar file or --external-id)"
         )
-    blobs.put(fingerprints.sha256, data)
+    wrote_blob = blobs.put(fingerprints.sha256, data)
     reference = Reference(
         sha256=fingerprints.sha256,
         external_id=external_id,
@@ -79,7 +83,11 @@ def ingest(
         byte_size=len(data),
         image_metadata=metadata.model_dump(mode="json"),
         fingerprints=[Fingerprint(algorithm=name, value=value) for name, value in fingerprints.hashes.items()]
-        + [Fingerprint(algorithm=KEYPOINTS, value=fingerprints.keypoints.to_bytes())],
+        + [
+            Fingerprint(algorithm=KEYPOINTS, value=fingerprints.keypoints.to_bytes()),
+            # Flagged once here: a check never takes a low-quality original's hashes alone as a match.
+            Fingerprint(algorithm=HASH_QUALITY, value=bytes([fingerprints.quality])),
+        ],
     )
     credentials, manifest_store = read_content_credentials(data, fingerprints.image.format)
     try:
@@ -100,5 +108,24 @@ def ingest(
         existing = references.find_by_sha256(fingerprints.sha256)
         if existing:
             return IngestOutcome(existing, created=False)
+        _forget_blob(blobs, references, fingerprints.sha256, wrote_blob)
         raise Conflict(f"external_id {external_id!r} is already used in source {source!r}") from None
+    except Exception as exc:
+        _forget_blob(blobs, references, fingerprints.sha256, wrote_blob)
+        if is_storage_full(exc):
+            raise as_storage_full(exc) from exc
+        raise
     return IngestOutcome(reference, created=True)
+
+
+def _forget_blob(blobs: BlobStore, references: References, sha256: str, wrote_blob: bool) -> None:
+    """Remove the blob this ingest wrote when its row could not be stored (a full
+    database, a refused external id), unless another ingest's row now holds it. Best
+    effort: what cannot be removed now, `provenance doctor` finds later."""
+    if not wrote_blob:
+        return
+    try:
+        if references.find_by_sha256(sha256) is None:
+            blobs.delete(sha256)
+    except Exception:
+        log.warning("could not remove the blob of %s after a failed ingest; provenance doctor will", sha256)

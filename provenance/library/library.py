@@ -5,6 +5,8 @@ the decoded-original cache and ingest, each in its own module. It is also the
 from __future__ import annotations
 
 import builtins
+import logging
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -17,13 +19,16 @@ from provenance.library.hash_import import ImportSummary, export_records, import
 from provenance.library.hash_records import BadLine, HashRecord
 from provenance.library.ingest import IngestOutcome, ReferenceDetails, ingest
 from provenance.library.originals import as_original, reference_metadata
+from provenance.library.previews import Previews
 from provenance.library.references import References
 from provenance.library.search import OriginalsIndex
 from provenance.library.working_copies import WorkingCopies
 from provenance.metadata.c2pa import ContentCredentials
-from provenance.store import BlobStore, Reference, changes, dispose, get_or_raise, open_database
+from provenance.store import Reference, changes, dispose, get_or_raise, open_blobs, open_database
 
 __all__ = ["IngestOutcome", "Library", "ReferenceDetails", "reference_metadata"]
+
+log = logging.getLogger(__name__)
 
 
 class Library:
@@ -32,11 +37,14 @@ class Library:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.sessions = open_database(settings.resolved_database_url)
-        self.blobs = BlobStore(settings.blob_dir)
+        self.sessions = open_database(settings.resolved_database_url, settings.migrate_on_start)
+        self.blobs = open_blobs(settings, "originals")
         self.references = References(self.sessions)
         self.indexes = OriginalsIndex(self.sessions)
-        self._working_copies = WorkingCopies(self.blobs, settings.decode_limits)
+        stored_working = open_blobs(settings, "working")
+        self._working_copies = WorkingCopies(self.blobs, settings.decode_limits, stored_working)
+        self.previews = Previews(open_blobs(settings, "previews"))
+        self._making_previews = threading.Lock()
 
     def close(self) -> None:
         dispose(self.sessions)
@@ -54,8 +62,19 @@ class Library:
             self.sessions, self.blobs, self.references, data, fingerprints, filename, details or ReferenceDetails()
         )
         if outcome.created:
+            self._keep_derived(fingerprints)
             self.indexes.refresh(force=True)
         return outcome
+
+    def _keep_derived(self, fingerprints: Fingerprints) -> None:
+        """The preview and, when costly to make again, the working copy: from the decode
+        ingest has just made. The original is stored already; what cannot be written now
+        (a full disk) is made again on first use."""
+        try:
+            self.previews.save(fingerprints.sha256, fingerprints.image.pixels)
+            self._working_copies.keep(fingerprints.sha256, fingerprints.image)
+        except OSError as exc:
+            log.warning("preview or working copy of %s not stored (made on first use): %s", fingerprints.sha256, exc)
 
     def import_hashes(self, parsed: Iterable[tuple[int, HashRecord | BadLine]], filename: str) -> ImportSummary:
         """Add hash-only originals (fingerprints an agency shared without pixels)."""
@@ -74,6 +93,7 @@ class Library:
             session.delete(reference)
             changes.record(session, changes.REMOVED, [reference_id])
         self.blobs.delete(reference.sha256)
+        self.previews.delete(reference.sha256)
         self._working_copies.forget(reference.sha256)
         self.indexes.refresh(force=True)
         return reference
@@ -105,12 +125,24 @@ class Library:
             raise NotFound(f"original {reference.id} is known by its hashes only: it has no pixels")
         return self._working_copies.get(reference.sha256)
 
+    def preview(self, reference: Reference) -> bytes:
+        """The original's stored preview JPEG; one ingested before previews were kept gets
+        it made now from its working copy, once. NotFound for a hash-only original."""
+        stored = self.previews.get(reference.sha256)
+        if stored is not None:
+            return stored
+        with self._making_previews:  # a page asking for twenty at once decodes each once
+            stored = self.previews.get(reference.sha256)
+            if stored is not None:
+                return stored
+            return self.previews.save(reference.sha256, self.working_copy(reference).pixels)
+
     def original(self, reference_id: int) -> Original:
-        return as_original(self.get(reference_id))
+        return as_original(self.get(reference_id), self.references.hash_quality(reference_id))
 
     def original_by_sha256(self, sha256: str) -> Original | None:
         reference = self.find_by_sha256(sha256)
-        return None if reference is None else as_original(reference)
+        return None if reference is None else as_original(reference, self.references.hash_quality(reference.id))
 
     def hash_neighbours(
         self, algorithm: str, codes: Sequence[bytes], max_distance: int, limit: int

@@ -11,7 +11,7 @@ def reference_metadata(reference: Reference) -> ImageMetadata:
     return ImageMetadata.model_validate(reference.image_metadata)
 
 
-def as_original(reference: Reference) -> Original:
+def as_original(reference: Reference, hash_quality: int | None = None) -> Original:
     return Original(
         id=reference.id,
         external_id=reference.external_id,
@@ -22,4 +22,5 @@ def as_original(reference: Reference) -> Original:
         sha256=reference.sha256,
         metadata=reference_metadata(reference),
         has_pixels=reference.has_pixels,
+        hash_quality=hash_quality,
     )

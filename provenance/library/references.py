@@ -7,7 +7,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Select
 
-from hashes import KEYPOINTS, Keypoints
+from hashes import HASH_QUALITY, KEYPOINTS, Keypoints
 from provenance.errors import NotFound
 from provenance.metadata.c2pa import ContentCredentials
 from provenance.store import Fingerprint, Reference, StoredCredentials, get_or_raise
@@ -48,6 +48,13 @@ class References:
         if value is None:
             raise NotFound(f"no keypoints for reference {reference_id}")
         return Keypoints.from_bytes(value.value)
+
+    def hash_quality(self, reference_id: int) -> int | None:
+        """PDQ's quality of the original as ingested; None for originals ingested before it
+        was kept and for hash-only originals."""
+        with self._sessions() as session:
+            value = session.get(Fingerprint, (reference_id, HASH_QUALITY))
+        return value.value[0] if value is not None and value.value else None
 
     def credentials(self, reference_id: int) -> ContentCredentials | None:
         """The Content Credentials the original carried when ingested, if any."""

@@ -205,9 +205,22 @@ def _absent() -> ContentCredentials:
     return ContentCredentials(status="absent", summary="The file carries no Content Credentials (C2PA manifest).")
 
 
+_trust_anchors: str | None = None
+
+
+def use_trust_anchors(pem: str | None) -> None:
+    """Root certificates (PEM) whose signers read `valid` rather than
+    `valid_untrusted_signer`: the newsroom's own and the agencies' it trusts. Set once per
+    process at start-up (`PROVENANCE_C2PA_TRUST_ANCHORS`); the C2PA reader is process-wide."""
+    global _trust_anchors
+    _trust_anchors = pem
+
+
 def _context(c2pa_module):
-    settings = c2pa_module.Settings.from_dict({"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}})
-    return c2pa_module.Context(settings)
+    options: dict = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
+    if _trust_anchors:
+        options["trust"] = {"trust_anchors": _trust_anchors}
+    return c2pa_module.Context(c2pa_module.Settings.from_dict(options))
 
 
 def _generator(manifest: dict) -> str | None:

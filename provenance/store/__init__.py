@@ -1,16 +1,19 @@
-"""Persistence: the SQL schema, the database session factory and the blob folder."""
+"""Persistence: the SQL schema and its migrations, the database session factory and the blob stores."""
 
 from provenance.store import changes
-from provenance.store.blobs import BlobStore
+from provenance.store.blobs import BlobStore, FolderBlobs, S3Blobs, open_blobs
 from provenance.store.database import dispose, get_or_raise, open_database
 from provenance.store.schema import (
     DEFAULT_SOURCE,
     ApiKey,
     Batch,
+    CheckMatch,
     CheckRecord,
+    Decision,
     Fingerprint,
     Reference,
     StoredCredentials,
+    WatchedCheck,
 )
 
 __all__ = [
@@ -18,12 +21,18 @@ __all__ = [
     "ApiKey",
     "Batch",
     "BlobStore",
+    "CheckMatch",
     "CheckRecord",
+    "Decision",
     "Fingerprint",
+    "FolderBlobs",
     "Reference",
+    "S3Blobs",
     "StoredCredentials",
+    "WatchedCheck",
     "changes",
     "dispose",
     "get_or_raise",
+    "open_blobs",
     "open_database",
 ]

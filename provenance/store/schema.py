@@ -114,6 +114,24 @@ class CheckRecord(Base):
     )
     position: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+    recheck_of: Mapped[str | None] = mapped_column(
+        ForeignKey("checks.id", ondelete="SET NULL"), index=True, default=None
+    )
+    """Set on a watchlist re-check: the earlier check of the same file it answers anew."""
+
+
+class WatchedCheck(Base):
+    """A check that found no original (`unknown`, `related`), kept on the watchlist for a
+    while: its stored fingerprints are compared with each original ingested later, and
+    the upload (a blob) is checked again only when they agree."""
+
+    __tablename__ = "watched_checks"
+
+    check_id: Mapped[str] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), primary_key=True)
+    upload_sha256: Mapped[str] = mapped_column(String(64))
+    keypoints: Mapped[bytes] = mapped_column(LargeBinary)
+    mirrored_keypoints: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class LibraryGeneration(Base):
@@ -139,3 +157,40 @@ class LibraryChange(Base):
     kind: Mapped[str] = mapped_column(String(8))
     """"added" or "removed"."""
 
+
+
+class Decision(Base):
+    """An editor's word on a check's match: `confirmed` or `rejected`. Append-only: a
+    later decision on the same check supersedes an earlier one for reading, and both are
+    kept as the audit log. `copy_sha256` keys the rejected pair, so the same file is
+    never proposed that original again."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check_id: Mapped[str] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), index=True)
+    reference_id: Mapped[int] = mapped_column(Integer, index=True)
+    """No foreign key: the audit log outlives a deleted original."""
+    copy_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    machine_verdict: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[str] = mapped_column(String(16))
+    reviewer: Mapped[str] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(String(2000), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(UTC))
+
+
+class CheckMatch(Base):
+    """An original a stored check matched, with the shape of the copy (`provenance.lineage`):
+    what an original's lineage is read from, without parsing every report."""
+
+    __tablename__ = "check_matches"
+
+    check_id: Mapped[str] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), primary_key=True)
+    reference_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    """No foreign key: the lineage of a deleted original is still evidence."""
+    rank: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(16))
+    variant: Mapped[dict | None] = mapped_column(JSON, default=None)
+    """None for a match on hashes alone (nothing placed the copy)."""
+    submitted_by: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

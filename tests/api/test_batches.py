@@ -20,6 +20,8 @@ from service.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify
 from tests.api.conftest import Keys, Server
 from tests.conftest import COPIES, ORIGINALS
 
+pytestmark = pytest.mark.store
+
 SECRET = "test-webhook-secret"
 
 
@@ -120,12 +122,12 @@ def test_unfinished_batch_resumes_after_a_restart(
     sample_library: Library, keys: Keys, serve: Callable[..., Server]
 ) -> None:
     """A batch recorded and spooled but not run (the server stopped) is checked at the next start."""
-    from provenance.store import BlobStore
+    from provenance.store import open_blobs
     from service.batches import BatchRunner
     from service.checks import CheckStore
 
     settings: Settings = sample_library.settings
-    checks = CheckStore(sample_library, BlobStore(settings.evidence_dir))
+    checks = CheckStore(sample_library, open_blobs(settings, "evidence"))
     runner = BatchRunner(settings, checks, lambda check_id: f"/v1/checks/{check_id}/evidence.png")
     runner.close()  # stopped before it runs anything, as after a crash
     with (ORIGINALS / "Wood.jpg").open("rb") as photo:
@@ -135,4 +137,4 @@ def test_unfinished_batch_resumes_after_a_restart(
     with Client(server.url, keys.check) as client:
         done = client.wait_for_batch(batch.id, timeout=120)
     assert done["items"][0]["check"]["verdict"] == "identical"
-    assert not (settings.spool_dir / batch.id).exists()
+    assert not list(runner.spool.list(f"{batch.id}/")), "a finished batch leaves nothing in the spool"

@@ -157,3 +157,33 @@ def test_library_page_browse_search_and_add(desk: Server, keys: Keys, page) -> N
     page.wait_for_function("() => document.querySelectorAll('#rows tr').length === 5")
     page.screenshot(path=str(SCREENSHOTS / "library.png"), full_page=True)
     assert [e for e in errors if "status of 401" not in e] == [], errors
+
+
+def test_decide_print_and_follow_the_lineage(desk: Server, keys: Keys, page) -> None:
+    """An editor rejects the match on the page; the decision shows; the lineage page lists
+    the checked copies with their thumbnails; an earlier check answered later is listed."""
+    page, errors = page
+    page.goto(desk.url + "/")
+    page.evaluate("key => localStorage.setItem('provenance.apiKey', key)", keys.check)
+    page.set_input_files("#file", str(COPIES / "ladybird_brighter.jpg"))
+    page.wait_for_selector("#verdict[data-verdict='copy']")
+    page.get_by_label("Note (optional)").fill("another beetle")
+    page.get_by_role("button", name="Reject the match").click()
+    page.wait_for_function("() => document.getElementById('review-state').textContent.includes('rejected by desk')")
+    assert "another beetle" in page.locator("#review-state").inner_text()
+
+    page.set_input_files("#file", str(COPIES / "ladybird_mirrored.webp"))
+    page.wait_for_selector("#verdict[data-verdict='copy']")
+    with page.expect_popup() as popup:
+        page.get_by_role("button", name="Printable report").click()
+    assert "Provenance check of ladybird_mirrored.webp" in popup.value.content()
+    popup.value.close()
+
+    page.get_by_role("link", name="Copies of this original seen so far").click()
+    page.wait_for_selector(".timeline li img.thumb:not([hidden])")
+    assert page.locator(".timeline li").count() == 1  # the rejected check is not a copy of it
+    assert "mirrored" in page.locator("#variants").inner_text()
+    assert "by desk" in page.locator("#variants").inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "lineage.png"), full_page=True)
+    assert errors == [], errors

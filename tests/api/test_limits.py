@@ -10,9 +10,12 @@ import httpx
 import pytest
 
 from provenance.config import Settings
+from provenance.store import open_blobs
 from tests.api.conftest import Server
 from tests.conftest import COPIES, MALFORMED
 from tests.images import encode
+
+pytestmark = pytest.mark.store
 
 LIMITS = {"max_bytes": 100_000, "max_request_bytes": 400_000, "max_pixels": 2_000_000, "max_batch_files": 3}
 SMALL = COPIES / "elephants_thumb.jpg"
@@ -117,7 +120,8 @@ def test_batch_limits(limited: Server) -> None:
         assert_error(callback, 400, "invalid_callback")
         unsigned = http.post("/v1/batches", files={"files": ("a.jpg", small)}, data={"callback_url": "http://127.0.0.1:9/"})
         assert_error(unsigned, 400, "callbacks_disabled")
-    assert not any((limited.settings.spool_dir).iterdir()), "refused batches leave nothing in the spool"
+    spool = open_blobs(limited.settings, "spool")
+    assert not list(spool.list()), "refused batches leave nothing in the spool"
 
 
 def test_zip_bomb_ratio_guard(settings: Settings, serve: Callable[..., Server]) -> None:

@@ -1,4 +1,4 @@
-"""The API's own tables (checks, batches, keys) and the library search on PostgreSQL."""
+"""The deployment's store end to end: PostgreSQL (a schema of its own) and blobs on S3 (moto)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from api.client import Client
 from provenance.config import Settings
 from provenance.library.library import Library
 from service.keys import KeyStore
 from tests.api.conftest import Server
-from tests.conftest import COPIES, ORIGINALS, POSTGRES_URL
+from tests.conftest import COPIES, ORIGINALS, POSTGRES_URL, s3_settings
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="PROVENANCE_TEST_POSTGRES_URL is not set (make test sets it)")
 
 
 @pytest.fixture
-def pg_settings(tmp_path: Path) -> Settings:
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        tables = 'checks, batches, api_keys, fingerprints, "references", library_changes, library_generation'
-        connection.execute(text(f"DROP TABLE IF EXISTS {tables} CASCADE"))
-    engine.dispose()
-    return Settings(home=tmp_path / "home", database_url=POSTGRES_URL)
+def pg_settings(tmp_path: Path, postgres_url: str, s3_endpoint: str) -> Settings:
+    return Settings(home=tmp_path / "home", database_url=postgres_url, **s3_settings(s3_endpoint))
 
 
 def test_api_on_postgres(pg_settings: Settings, serve: Callable[..., Server]) -> None:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from provenance.library.hash_records import parse_lines
 from provenance.library.library import Library
 from provenance.library.search import REFRESH_SECONDS
+from provenance.store.blobs import content_key
 from tests.api.conftest import Keys, Server
 from tests.conftest import COPIES, ORIGINALS
+
+pytestmark = pytest.mark.store
 
 
 def test_ingest_then_same_bytes_give_the_existing_reference(server: Server, keys: Keys) -> None:
@@ -103,3 +108,27 @@ def test_the_server_sees_deletes_and_hash_imports_made_by_another_process(
         assert hashed["verdict"] == "copy" and reference["external_id"] == "HASH-LB" and not reference["has_pixels"]
         preview = http.get(f"/v1/references/{reference['id']}/thumbnail.jpg")
         assert preview.status_code == 404 and "hashes only" in preview.json()["error"]["message"]
+
+
+def test_thumbnail_is_the_stored_preview_not_a_decode_of_the_original(
+    server: Server, keys: Keys, sample_library: Library
+) -> None:
+    with server.client(keys.check) as http:
+        reference = http.get("/v1/references", params={"q": "DEMO-0003"}).json()["items"][0]
+        sample_library.blobs.write(content_key(reference["sha256"]), b"damaged")
+        preview = http.get(f"/v1/references/{reference['id']}/thumbnail.jpg")
+        assert preview.status_code == 200 and preview.content[:3] == b"\xff\xd8\xff"
+
+
+def test_one_pixel_images_are_answered_not_500(server: Server, keys: Keys) -> None:
+    import io
+
+    from PIL import Image
+
+    with server.client(keys.check) as http:
+        for size in ((1, 300), (300, 1), (1, 1)):
+            out = io.BytesIO()
+            Image.new("RGB", size, (10, 20, 30)).save(out, "WEBP" if size == (1, 1) else "PNG")
+            answer = http.post("/v1/checks", files={"file": ("line.png", out.getvalue())})
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["verdict"] == "unknown"

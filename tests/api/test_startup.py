@@ -5,11 +5,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import pytest
+
 from provenance.config import Settings
 from provenance.library.library import Library
 from service.startup import open_services
 from tests.api.conftest import Keys, Server
 from tests.conftest import ORIGINALS
+
+pytestmark = pytest.mark.store
 
 
 def batch_threads() -> list[threading.Thread]:

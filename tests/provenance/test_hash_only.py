@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from provenance.check.pipeline import check_bytes
 from provenance.config import Settings
 from provenance.library.hash_records import BadLine, HashRecord, parse_csv, parse_lines, to_line
 from provenance.library.library import Library, ReferenceDetails
 from tests.conftest import ORIGINALS
+
+pytestmark = pytest.mark.store
 
 DUNE = ORIGINALS / "Dune.jpg"
 WOOD = ORIGINALS / "Wood.jpg"

@@ -8,6 +8,8 @@ from provenance.errors import InvalidInput, NotFound
 from provenance.library.library import Library
 from service.keys import KeyStore, grants, hash_secret
 
+pytestmark = pytest.mark.store
+
 
 def test_create_verify_revoke(library: Library) -> None:
     store = KeyStore(library.sessions)

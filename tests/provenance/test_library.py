@@ -1,4 +1,4 @@
-"""The library on the embedded default (SQLite + folder) and, when configured, PostgreSQL."""
+"""The library on the embedded default (SQLite + folder) and, when configured, PostgreSQL + S3."""
 
 from __future__ import annotations
 
@@ -6,126 +6,107 @@ import json
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from provenance.config import Settings
 from provenance.errors import Conflict, InvalidInput, NotFound
 from provenance.library.hash_records import parse_lines, to_line
 from provenance.library.library import Library, ReferenceDetails
 from provenance.library.search import REFRESH_SECONDS
-from tests.conftest import COPIES, MALFORMED, ORIGINALS, POSTGRES_URL
+from provenance.store.blobs import content_key
+from tests.conftest import COPIES, MALFORMED, ORIGINALS
 
 DUNE = ORIGINALS / "Dune.jpg"
+pytestmark = pytest.mark.store
 
 
-def _fresh_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        tables = 'fingerprints, "references", library_changes, library_generation'
-        connection.execute(text(f"DROP TABLE IF EXISTS {tables} CASCADE"))
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_library(request, tmp_path):
-    if request.param == "postgresql":
-        if not POSTGRES_URL:
-            pytest.skip("PROVENANCE_TEST_POSTGRES_URL is not set (make test sets it)")
-        _fresh_postgres(POSTGRES_URL)
-        settings = Settings(home=tmp_path / "home", database_url=POSTGRES_URL)
-    else:
-        settings = Settings(home=tmp_path / "home")
-    library = Library(settings)
-    yield library
-    library.close()
-
-
-def test_ingest_is_idempotent_by_sha256(any_library: Library) -> None:
-    first = any_library.ingest(DUNE.read_bytes(), str(DUNE))
-    again = any_library.ingest(DUNE.read_bytes(), "elsewhere/other-name.jpg")
+def test_ingest_is_idempotent_by_sha256(library: Library) -> None:
+    first = library.ingest(DUNE.read_bytes(), str(DUNE))
+    again = library.ingest(DUNE.read_bytes(), "elsewhere/other-name.jpg")
     assert first.created and not again.created
     assert again.reference.id == first.reference.id
-    assert any_library.count() == 1
+    assert library.count() == 1
 
 
-def test_external_id_defaults_to_the_file_stem_and_details_override(any_library: Library) -> None:
-    plain = any_library.ingest(DUNE.read_bytes(), str(DUNE)).reference
+def test_external_id_defaults_to_the_file_stem_and_details_override(library: Library) -> None:
+    plain = library.ingest(DUNE.read_bytes(), str(DUNE)).reference
     assert (plain.external_id, plain.source) == ("Dune", "unattributed")
     details = ReferenceDetails(external_id="AFP-123", source="AFP", credit="AFP / Jane Doe")
-    wood = any_library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg", details).reference
+    wood = library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg", details).reference
     assert (wood.external_id, wood.source) == ("AFP-123", "AFP")
     assert wood.image_metadata["credit"] == "AFP / Jane Doe"
     assert wood.image_metadata["camera_model"], "metadata the file carries is kept beside the stated fields"
 
 
-def test_an_external_id_is_unique_within_a_source(any_library: Library) -> None:
-    any_library.ingest(DUNE.read_bytes(), "x.jpg", ReferenceDetails(external_id="ID-1", source="AP"))
+def test_an_external_id_is_unique_within_a_source(library: Library) -> None:
+    library.ingest(DUNE.read_bytes(), "x.jpg", ReferenceDetails(external_id="ID-1", source="AP"))
     with pytest.raises(Conflict):
-        any_library.ingest(
+        library.ingest(
             (ORIGINALS / "Wood.jpg").read_bytes(), "y.jpg", ReferenceDetails(external_id="ID-1", source="AP")
         )
-    other_source = any_library.ingest(
+    other_source = library.ingest(
         (ORIGINALS / "Wood.jpg").read_bytes(), "y.jpg", ReferenceDetails(external_id="ID-1", source="Reuters")
     )
     assert other_source.created
-    assert any_library.count() == 2
+    assert library.count() == 2
 
 
-def test_bad_input_is_refused_and_nothing_stored_is_lost(any_library: Library) -> None:
-    any_library.ingest(DUNE.read_bytes(), str(DUNE))
+def test_bad_input_is_refused_and_nothing_stored_is_lost(library: Library) -> None:
+    library.ingest(DUNE.read_bytes(), str(DUNE))
     for data in (b"", b"not an image", (MALFORMED / "truncated_jpeg.jpg").read_bytes()):
         with pytest.raises(InvalidInput):
-            any_library.ingest(data, "bad.jpg")
-    assert [r.external_id for r in any_library.list()] == ["Dune"]
+            library.ingest(data, "bad.jpg")
+    assert [r.external_id for r in library.list()] == ["Dune"]
 
 
-def test_list_filters_by_source_and_pages(any_library: Library) -> None:
+def test_list_filters_by_source_and_pages(library: Library) -> None:
     for index, path in enumerate(sorted(ORIGINALS.glob("*.jpg"))):
-        any_library.ingest(path.read_bytes(), str(path), ReferenceDetails(source="AP" if index % 2 else "AFP"))
-    assert any_library.count() == 4 and any_library.count(source="AP") == 2
-    assert [r.source for r in any_library.list(source="AFP")] == ["AFP", "AFP"]
-    first_page, second_page = any_library.list(limit=3), any_library.list(limit=3, offset=3)
+        library.ingest(path.read_bytes(), str(path), ReferenceDetails(source="AP" if index % 2 else "AFP"))
+    assert library.count() == 4 and library.count(source="AP") == 2
+    assert [r.source for r in library.list(source="AFP")] == ["AFP", "AFP"]
+    first_page, second_page = library.list(limit=3), library.list(limit=3, offset=3)
     assert len(first_page) == 3 and len(second_page) == 1
 
 
-def test_delete_removes_the_reference_its_fingerprints_and_working_copy(any_library: Library) -> None:
-    reference = any_library.ingest(DUNE.read_bytes(), str(DUNE)).reference
-    assert any_library.indexes.hash_distance("pdq", reference.id, [b"\0" * 32]) is not None
-    blob = any_library.blobs.path(reference.sha256)
-    assert blob.exists()
-    any_library.delete(reference.id)
-    assert not blob.exists()
-    assert any_library.indexes.hash_distance("pdq", reference.id, [b"\0" * 32]) is None
+def test_delete_removes_the_reference_its_fingerprints_and_working_copy(library: Library) -> None:
+    reference = library.ingest(DUNE.read_bytes(), str(DUNE)).reference
+    assert library.indexes.hash_distance("pdq", reference.id, [b"\0" * 32]) is not None
+    assert library.blobs.exists(content_key(reference.sha256))
+    library.delete(reference.id)
+    assert not library.blobs.exists(content_key(reference.sha256))
+    assert library.indexes.hash_distance("pdq", reference.id, [b"\0" * 32]) is None
     with pytest.raises(NotFound):
-        any_library.get(reference.id)
+        library.get(reference.id)
     with pytest.raises(NotFound):
-        any_library.delete(reference.id)
+        library.delete(reference.id)
 
 
-def test_indexes_follow_ingests_made_after_they_were_loaded(any_library: Library) -> None:
-    any_library.ingest(DUNE.read_bytes(), str(DUNE))
-    assert len(any_library.indexes.hashes("phash")) == 1
-    any_library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg")
-    assert len(any_library.indexes.hashes("phash")) == 2
+def test_indexes_follow_ingests_made_after_they_were_loaded(library: Library) -> None:
+    library.ingest(DUNE.read_bytes(), str(DUNE))
+    assert len(library.indexes.hashes("phash")) == 1
+    library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg")
+    assert len(library.indexes.hashes("phash")) == 2
 
 
 def test_sqlite_runs_in_wal_mode(library: Library, settings: Settings) -> None:
+    if settings.database_url:
+        pytest.skip("an SQLite setting")
     library.ingest((COPIES / "dune_half_q40.jpg").read_bytes(), "copy.jpg")
     with library.sessions() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert (settings.home / "provenance.db").exists()
 
 
-def test_another_process_sees_ingests_and_deletes_within_seconds(any_library: Library) -> None:
-    server = Library(any_library.settings)
+def test_another_process_sees_ingests_and_deletes_within_seconds(library: Library) -> None:
+    server = Library(library.settings)
     try:
         assert server.hash_neighbours("pdq", [b"\0" * 32], 256, 5) == []
-        dune = any_library.ingest(DUNE.read_bytes(), str(DUNE)).reference
-        wood = any_library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg").reference
+        dune = library.ingest(DUNE.read_bytes(), str(DUNE)).reference
+        wood = library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg").reference
         time.sleep(REFRESH_SECONDS + 0.1)
         assert sorted(server.hash_neighbours("pdq", [b"\0" * 32], 256, 5)) == sorted([dune.id, wood.id])
         generation = server.indexes.generation
-        any_library.delete(dune.id)
+        library.delete(dune.id)
         time.sleep(REFRESH_SECONDS + 0.1)
         assert server.hash_neighbours("pdq", [b"\0" * 32], 256, 5) == [wood.id]
         assert server.hash_distance("pdq", dune.id, [b"\0" * 32]) is None
@@ -134,20 +115,20 @@ def test_another_process_sees_ingests_and_deletes_within_seconds(any_library: Li
         server.close()
 
 
-def test_hash_records_import_skip_existing_and_export(any_library: Library) -> None:
+def test_hash_records_import_skip_existing_and_export(library: Library) -> None:
     pdq = "0f" * 32
     lines = [
         json.dumps({"external_id": "A1", "source": "AFP", "pdq": pdq, "phash": "00ff" * 4, "credit": "AFP / Q"}),
         json.dumps({"external_id": "A2", "pdq": pdq}),
     ]
-    summary = any_library.import_hashes(parse_lines(lines), "afp.jsonl")
+    summary = library.import_hashes(parse_lines(lines), "afp.jsonl")
     assert (summary.imported, summary.existing, summary.bad) == (2, 0, [])
-    again = any_library.import_hashes(parse_lines(lines), "afp.jsonl")
+    again = library.import_hashes(parse_lines(lines), "afp.jsonl")
     assert (again.imported, again.existing) == (0, 2)
-    first = any_library.list(source="AFP")[0]
+    first = library.list(source="AFP")[0]
     assert not first.has_pixels and first.image_metadata["credit"] == "AFP / Q"
-    assert sorted(any_library.hash_neighbours("pdq", [bytes.fromhex(pdq)], 0, 5)) == sorted(
-        r.id for r in any_library.list()
+    assert sorted(library.hash_neighbours("pdq", [bytes.fromhex(pdq)], 0, 5)) == sorted(
+        r.id for r in library.list()
     )
-    exported = [json.loads(to_line(record)) for record in any_library.export_hashes()]
+    exported = [json.loads(to_line(record)) for record in library.export_hashes()]
     assert exported == [json.loads(lines[0]), {"external_id": "A2", "source": "unattributed", "pdq": pdq}]
