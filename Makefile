@@ -9,7 +9,7 @@ CORPUS ?= ../shared/corpus/photos
 # PostgreSQL store tests run when a server answers on 127.0.0.1:5432 (else they are skipped).
 POSTGRES_URL := $(shell command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432 && echo postgresql+psycopg://postgres@127.0.0.1:5432/test)
 
-.PHONY: install browser demo serve lint test bench eval openapi loadtest clean
+.PHONY: install browser wordpress demo serve lint test bench eval openapi loadtest clean
 
 $(STAMP): pyproject.toml
 	@# ExifTool is the oracle the metadata tests compare against; installed when missing and we are root.
@@ -34,6 +34,24 @@ browser:
 	    echo "chromium is missing and needs root with apt-get to install: the browser tests will be skipped" >&2; \
 	  fi; }
 
+# The WordPress plugin test (tests/integrations) runs Debian's WordPress 6.1 with PHP and MariaDB:
+# installed when missing and we are root; MariaDB is started when it does not answer.
+WORDPRESS_PACKAGES := wordpress php-cli php-mysql php-gd php-curl php-xml php-mbstring php-codesniffer mariadb-server
+wordpress:
+	@missing=$$(for p in $(WORDPRESS_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing for the WordPress plugin test:" $$missing; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "Could not install $$missing: the WordPress plugin test will be skipped" >&2; \
+	  else \
+	    echo "$$missing missing and needs root with apt-get to install: the WordPress plugin test will be skipped" >&2; \
+	  fi; \
+	fi
+	@command -v mariadb-admin >/dev/null 2>&1 && ! mariadb-admin ping >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  { install -d -o mysql -g mysql /run/mysqld; start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd; \
+	    for i in $$(seq 50); do mariadb-admin ping >/dev/null 2>&1 && break; sleep 0.2; done; } || true
+
 # Ingest the sample originals into a fresh home, then check the original and sample copies.
 # The check exits 1 because one sample is deliberately truncated; anything else fails the demo.
 demo: install
@@ -55,7 +73,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: install browser lint
+test: install browser wordpress lint
 	PROVENANCE_TEST_POSTGRES_URL=$${PROVENANCE_TEST_POSTGRES_URL:-$(POSTGRES_URL)} $(BIN)/python -m pytest
 
 bench: install
