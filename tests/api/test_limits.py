@@ -125,8 +125,14 @@ def test_batch_limits(limited: Server) -> None:
 
 
 def test_zip_bomb_ratio_guard(settings: Settings, serve: Callable[..., Server]) -> None:
-    """With room for a large entry, its compression ratio still gives it away."""
+    """With room for a large entry, its compression ratio still gives it away; and many
+    small entries, each under the entry check's floor, still add up to a bomb (issue 14:
+    a 281 KB upload spooled 250 MB)."""
     roomy = serve(settings.model_copy(update={"max_bytes": 64 * 2**20}), require_auth=False)
     bomb = zip_of({"bomb.jpg": b"\0" * 60_000_000}, zipfile.ZIP_DEFLATED)
+    swarm = zip_of({f"{i}.jpg": b"\0" * 2**20 for i in range(250)}, zipfile.ZIP_DEFLATED)
+    assert len(swarm) < 300_000
     with roomy.client() as http:
         assert_error(http.post("/v1/batches", files={"files": ("bomb.zip", bomb)}), 413, "zip_bomb")
+        assert_error(http.post("/v1/batches", files={"files": ("swarm.zip", swarm)}), 413, "zip_bomb")
+    assert not list(open_blobs(roomy.settings, "spool").list()), "nothing was spooled"
