@@ -38,6 +38,9 @@ class Limits:
         self.per_minute = settings.rate_limit_per_minute
         self.max_checks = settings.max_concurrent_checks
         self.max_checks_per_key = settings.max_concurrent_checks_per_key
+        self.counts_checks = not settings.broker_url
+        """With a broker the task workers do the checking and the API only waits: the bound
+        is then the queue's (PROVENANCE_INTERACTIVE_QUEUE_MAX, a 429 `queue_full` beyond it)."""
         self._buckets: dict[int, TokenBucket] = {}
         self._running = 0
         self._running_by_key: dict[int, int] = {}
@@ -58,6 +61,8 @@ class Limits:
     def take_check_slot(self, key_id: int | None) -> None:
         """A slot for a check (or an ingest), held until `give_back`; refused at once,
         never queued, when the process or the key has as many running as allowed."""
+        if not self.counts_checks:
+            return
         with self._lock:
             if self._running >= self.max_checks:
                 raise TooManyRequests(BUSY_RETRY_SECONDS, f"the server runs {self.max_checks} checks already")
@@ -70,6 +75,8 @@ class Limits:
                 self._running_by_key[key_id] = mine + 1
 
     def give_back(self, key_id: int | None) -> None:
+        if not self.counts_checks:
+            return
         with self._lock:
             self._running -= 1
             if key_id is not None:

@@ -80,8 +80,12 @@ def render_pdf(html: str, evidence_png: bytes | None) -> bytes:
     attached to the PDF as `evidence.png` so a reader can verify the signature."""
     import io
 
+    from PIL import ImageFile
     from weasyprint import HTML, Attachment  # imported here: it loads Pango, which only PDFs need
 
+    # Importing WeasyPrint turns on Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would
+    # let every later check accept a truncated upload: turned off again at once.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     attachments = []
     if evidence_png is not None:
         file = io.BytesIO(evidence_png)

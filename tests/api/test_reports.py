@@ -52,6 +52,8 @@ def test_report_html_and_pdf_carry_the_verdict_decision_and_library_state(server
         text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
         assert "ALTERED" in text.upper() and "confirmed" in text and "DEMO-0002" in text
         assert http.get(f"/v1/checks/{'0' * 32}/report.pdf").status_code == 404
+        truncated = http.post("/v1/checks", files={"file": ("t.jpg", (COPIES / "truncated.jpg").read_bytes())})
+        assert truncated.status_code == 422  # rendering a PDF (WeasyPrint) must not relax the decoder
     with server.client() as anonymous:
         assert anonymous.get(f"/v1/checks/{report['id']}/report.html").status_code == 401
 
