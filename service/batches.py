@@ -284,9 +284,10 @@ def _expand(uploads: Iterable[tuple[str | None, BinaryIO]], settings: Settings) 
         try:
             archive = zipfile.ZipFile(stream)
             entries = [e for e in archive.infolist() if _is_image_entry(e)]
-            _check_archive(clean_filename(name), entries, stream.seek(0, 2))
             for entry in entries:
                 _check_entry(entry, settings)
+            _check_archive(clean_filename(name), entries, stream.seek(0, 2))
+            for entry in entries:
                 with archive.open(entry) as member:
                     yield clean_filename(entry.filename), member  # type: ignore[misc]
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError) as exc:
