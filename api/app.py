@@ -13,10 +13,10 @@ from api import errors
 from api.limits import Limits
 from api.middleware import BodyGuard, Gate, JsonServerError, SecurityHeaders
 from api.routes import batches, checks, decisions, events, health, lineage, pages, references, reports
-from api.routes.checks import evidence_url
 from api.schemas import forms_without_null
 from provenance import __version__
 from provenance.config import Settings
+from service.checks import evidence_path
 from service.startup import open_services
 from service.tasks import TaskQueue
 
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, require_auth: bool = True, call
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = open_services(settings)
         app.state.task_queue = TaskQueue(settings) if settings.broker_url else None
-        app.state.batches = app.state.services.start_batches(evidence_url, callback_backoff, app.state.task_queue)
+        app.state.batches = app.state.services.start_batches(evidence_path, callback_backoff, app.state.task_queue)
         try:
             yield
         finally:

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from api.routes.checks import evidence_url
 from cli.output import fail
 from cli.services import load_settings
+from service.checks import evidence_path
 from service.tasks import QUEUES, worker_app
 
 
@@ -51,4 +51,4 @@ def worker(
     ]
     if max_tasks_per_child:
         argv.append(f"--max-tasks-per-child={max_tasks_per_child}")
-    worker_app(settings, evidence_url).worker_main(argv)
+    worker_app(settings, evidence_path).worker_main(argv)

@@ -19,10 +19,6 @@ from service.tasks import NoAnswer, QueueFull
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
 
 
-def evidence_url(check_id: str) -> str:
-    return evidence_path(check_id)
-
-
 @router.post(
     "",
     status_code=201,
@@ -60,7 +56,7 @@ def create_check(
     queue = task_queue(request)
     if queue is None:
         record = state.checks.check(
-            data, filename, submission, evidence_url, submitted_by=caller.name, owner_key_id=caller.key_id
+            data, filename, submission, evidence_path, submitted_by=caller.name, owner_key_id=caller.key_id
         )
     else:
         try:
