@@ -11,6 +11,7 @@ import typer
 from cli import (
     bench_hashes,
     bench_memory,
+    bench_scale,
     check,
     db,
     decide,
@@ -23,6 +24,7 @@ from cli import (
     openapi,
     references,
     serve,
+    vocabulary,
     watch,
     worker,
 )
@@ -35,6 +37,8 @@ app.command()(decide.decide)
 app.command()(evaluation.bench)
 app.command("bench-hashes")(bench_hashes.bench_hashes)
 app.command("bench-memory")(bench_memory.bench_memory)
+app.command("bench-scale")(bench_scale.bench_scale)
+app.command("train-vocabulary")(vocabulary.train)
 app.command("eval")(evaluation.evaluate)
 app.command("eval-metadata")(evaluation.evaluate_metadata)
 app.command()(serve.serve)

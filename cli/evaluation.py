@@ -66,6 +66,11 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="Seed for the choice of held-out photos and edit strengths.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Write every variant and its outcome here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object with every figure.")] = False,
+    pad: Annotated[int, typer.Option(min=0, help="Check among this many padding originals too (see bench-scale).")] = 0,
+    pad_donors: Annotated[
+        list[Path] | None,
+        typer.Option(help="Folders of other photographs the padding is drawn from (repeatable; needed with --pad)."),
+    ] = None,
 ) -> None:
     """Measure the product: check edited copies with known ground truth and score them;
     with --decisions, score the machine against the editors' decisions in the library."""
@@ -74,8 +79,12 @@ def evaluate(
         return
     if originals is None:
         fail("give a folder of originals (or --decisions)")
+    if pad and not pad_donors:
+        fail("--pad needs --pad-donors: photographs apart from the originals to draw the padding from")
     try:
-        result = run_eval(originals, seed=seed, out_dir=out, progress=eval_progress(as_json))
+        result = run_eval(
+            originals, seed=seed, out_dir=out, progress=eval_progress(as_json), pad=pad, pad_donors=pad_donors
+        )
     except ProvenanceError as exc:
         fail(str(exc))
     if as_json:
@@ -139,7 +148,8 @@ def eval_progress(as_json: bool) -> Callable[[int, int], None] | None:
 
 
 def print_eval(result: EvalResult) -> None:
-    table = Table(title=f"Evaluation: {result.library_size} originals in the library, seed {result.seed}")
+    padded = f" among {result.padding:,} padding originals" if result.padding else ""
+    table = Table(title=f"Evaluation: {result.library_size} originals in the library{padded}, seed {result.seed}")
     columns = ("Group", "Variants", "Right reference %", "Right verdict %", "Mean IoU", "p50 ms", "Wrong (examples)")
     for column in columns:
         table.add_column(column, overflow="fold")

@@ -22,12 +22,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
+from provenance.check.library_view import LibraryView
 from provenance.check.pipeline import check_bytes
 from provenance.config import Settings
 from provenance.errors import ProvenanceError
 from provenance.evaluation import same_scene
 from provenance.evaluation import variants as v
 from provenance.evaluation.forensics import ForensicsEval
+from provenance.evaluation.padding import PaddedLibrary
 from provenance.folders import iter_files
 from provenance.library.library import Library, ReferenceDetails
 from provenance.report import CheckReport
@@ -56,6 +58,8 @@ class Outcome:
 class EvalResult:
     seed: int
     library_size: int
+    padding: int = 0
+    """Padding originals the library was checked among (`--pad`)."""
     outcomes: list[Outcome] = field(default_factory=list)
     forensics: ForensicsEval = field(default_factory=ForensicsEval)
 
@@ -104,6 +108,7 @@ class EvalResult:
         return {
             "seed": self.seed,
             "library_size": self.library_size,
+            "padding": self.padding,
             "summary": self.summary(),
             "groups": self.groups(),
             "confusion": self.confusion(),
@@ -117,7 +122,11 @@ def run_eval(
     seed: int = 0,
     out_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    pad: int = 0,
+    pad_donors: list[Path] | None = None,
 ) -> EvalResult:
+    """Every variant checked and scored; with `pad`, among that many padding originals
+    drawn from `pad_donors` (photographs apart from the originals under test)."""
     files = list(iter_files([originals_dir]))
     if len(files) < 4:
         raise ProvenanceError(f"{originals_dir} holds {len(files)} images; the evaluation needs at least 4")
@@ -136,14 +145,19 @@ def run_eval(
             for original in sorted({str(p.original) for p in pairs}):
                 ingested = library.ingest(Path(original).read_bytes(), original, ReferenceDetails(source="eval"))
                 names[original] = ingested.reference.external_id
-            result = EvalResult(seed=seed, library_size=len(names))
+            result = EvalResult(seed=seed, library_size=len(names), padding=pad)
+            view: LibraryView = library
+            if pad:
+                real_ids = [row.id for row in library.list(limit=len(names))]
+                padding_donors = [Path(f) for f in iter_files([str(d) for d in pad_donors or []])]
+                view = PaddedLibrary(library, real_ids, padding_donors, pad, seed)
             in_library = [p for p in files if p in names]
             donors = [files[i] for i in sorted(held_out)]
             planned = list(_plan(in_library, donors, names, rng))
             planned += [partial(_made, variant) for variant in same_scene.second_exposures(pairs, names)]
             for done, make in enumerate(planned, start=1):
                 variant = make()
-                result.outcomes.append(score(library, variant))
+                result.outcomes.append(score(view, variant))
                 result.forensics.add(variant)
                 if out_dir is not None:
                     _save(out_dir, variant, result.outcomes[-1])
@@ -313,7 +327,7 @@ def distractor(path: str, seed: int, kind: str) -> v.Variant:
     return v.Variant("distractor", name, "", (), "unknown", None, v.encode(picture, quality=80))
 
 
-def score(library: Library, variant: v.Variant) -> Outcome:
+def score(library: LibraryView, variant: v.Variant) -> Outcome:
     """One variant checked as `provenance check` would, and scored against its ground truth."""
     start = time.perf_counter()
     report = check_bytes(library, variant.data, f"{variant.group}/{variant.name}")

@@ -40,7 +40,7 @@ class Library:
         self.sessions = open_database(settings.resolved_database_url, settings.migrate_on_start)
         self.blobs = open_blobs(settings, "originals")
         self.references = References(self.sessions)
-        self.indexes = OriginalsIndex(self.sessions)
+        self.indexes = OriginalsIndex(self.sessions, settings.home / "indexes")
         stored_working = open_blobs(settings, "working")
         self._working_copies = WorkingCopies(self.blobs, settings.decode_limits, stored_working)
         self.previews = Previews(open_blobs(settings, "previews"))
@@ -154,4 +154,3 @@ class Library:
 
     def feature_votes(self, descriptors: np.ndarray, limit: int, min_votes: int) -> builtins.list[tuple[int, int]]:
         return self.indexes.feature_votes(descriptors, limit, min_votes)
-

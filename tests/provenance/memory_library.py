@@ -57,7 +57,8 @@ class MemoryLibrary:
         return distance
 
     def feature_votes(self, descriptors: np.ndarray, limit: int, min_votes: int) -> list[tuple[int, int]]:
-        index = FeatureIndex((rid, prints.keypoints.descriptors) for rid, prints in self.fingerprints.items())
+        index = FeatureIndex(lambda ids: {rid: self.fingerprints[rid].keypoints.descriptors for rid in ids})
+        index.add_many([(rid, prints.keypoints) for rid, prints in self.fingerprints.items()])
         return index.vote(descriptors, limit, min_votes)
 
     def keypoints(self, reference_id: int) -> Keypoints:
