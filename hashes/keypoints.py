@@ -58,7 +58,7 @@ class KeypointSignal(ABC):
     name: ClassVar[str]
     descriptor_bytes: ClassVar[int]
     index: ClassVar[str] = "features"
-    """The kind of index that finds references sharing descriptors (FLANN LSH over binary descriptors)."""
+    """The kind of index that finds references sharing descriptors (an inverted file over binary descriptors)."""
 
     @abstractmethod
     def extract(
