@@ -72,6 +72,10 @@ def run_scale_bench(
         started = time.perf_counter()
         features.add(number, real[number].keypoints)
     figures.append(Figure("one ingest's feature index update", 1000 * (time.perf_counter() - started), "ms"))
+    started = time.perf_counter()
+    features.remove_many([len(real)])
+    figures.append(Figure("one delete's feature index update", 1000 * (time.perf_counter() - started), "ms"))
+    features.add(len(real), real[len(real)].keypoints)
     figures.append(Figure("peak RSS after padding", _peak_rss_gb(), "GB"))
 
     saved = workdir / "features"
