@@ -31,8 +31,8 @@ from provenance.metadata import ImageMetadata
 from provenance.report import ReferenceLink, Region
 from provenance.vision.framing import Box, cropped
 from provenance.vision.keypoint_alignment import GUIDED_MAX_BITS, RANSAC_THRESHOLD, Alignment, align
-from provenance.vision.localisation import LOW_LEVEL, MIN_LEVEL, Difference, box_in_reference
-from provenance.vision.pixel_alignment import align_pixels
+from provenance.vision.localisation import FLAT_LEVELS, LOW_LEVEL, MIN_LEVEL, Difference, box_in_reference
+from provenance.vision.pixel_alignment import MIN_CORRELATION, align_pixels
 
 MAX_EXPLAINED_REGIONS = 3
 """Largest altered regions looked up in the library as possible parts of other originals."""
@@ -56,6 +56,9 @@ HEAT_SIGMA = 2.0
 CORE_PERCENTILES = (2, 98)
 MAX_CORE_SHARE = 0.7
 """A region's strongly differing core is looked up again when it covers at most this share of the region's box."""
+MAX_ASPECT_CHANGE = 0.02
+"""An original is the canvas of the picture only if its aspect ratio is within this share
+(rounding of a resize; a crop changes it more)."""
 PART_TILES = 3
 MIN_TILE_SIDE = 128
 FOREIGN_GRID = 8
@@ -92,11 +95,11 @@ def explain_regions(
         if part is not None:
             parts.append(part)
             regions[position] = region.model_copy(update={"explained_by": _link(part.original)})
-    for other in (foreign_part(query, explained, regions), outside_part(query, best)):
+    for other, canvas in ((foreign_part(query, explained, regions), False), (outside_part(query, best), True)):
         if other is None:
             continue
         known = {best.original.id, *(f.original.id for f in parts)}
-        part = _original_of_part(library, query, metadata, other, known, explained)
+        part = _original_of_part(library, query, metadata, other, known, explained, canvas=canvas)
         if part is not None and part.alignment is not None:
             parts.append(part)
             regions = _attributed(regions, part, best.alignment, query.fingerprints.image)
@@ -177,6 +180,7 @@ def _original_of_part(
     pixel_box: Box | None = None,
     changed_only: bool = False,
     tiled: bool = False,
+    canvas: bool = False,
 ) -> Found | None:
     """The first other original that the keypoints of one part of the checked image,
     less those the best match explains, verify against; else, when their votes single
@@ -210,10 +214,37 @@ def _original_of_part(
     left, top, width, height = _clipped(pixel_box or box, image)
     if min(width, height) * image.scale < MIN_PIXEL_SIDE:
         return None
+    if canvas:
+        on_canvas = _canvas_alignment(image, library.working_copy(original), (left, top, width, height))
+        return None if on_canvas is None else _found(library, query, metadata, original, on_canvas)
     alignment = align_pixels(cropped(image, (left, top, width, height)), library.working_copy(original))
     if alignment is None:
         return None
     return _found(library, query, metadata, original, alignment.shifted(left, top))
+
+
+def _canvas_alignment(image: DecodedImage, original: DecodedImage, box: Box) -> Alignment | None:
+    """The original as the canvas of the whole picture (a plain base, its part beyond the
+    pasted one too smooth for keypoints): same aspect ratio, and its pixels in `box`
+    correlating at MIN_CORRELATION or more, channel by channel, with the picture's."""
+    query_aspect, original_aspect = image.width / image.height, original.width / original.height
+    if abs(query_aspect - original_aspect) > MAX_ASPECT_CHANGE * query_aspect:
+        return None
+    height, width = image.pixels.shape[:2]
+    resized = cv2.resize(original.pixels, (width, height), interpolation=cv2.INTER_AREA)
+    x, y, w, h = (round(c * image.scale) for c in box)
+    copy = cv2.GaussianBlur(image.pixels[y : y + h, x : x + w].astype(np.float32), (0, 0), 1.0)
+    template = cv2.GaussianBlur(resized[y : y + h, x : x + w].astype(np.float32), (0, 0), 1.0)
+    correlations = [
+        float(np.corrcoef(copy[..., c].ravel(), template[..., c].ravel())[0, 1])
+        for c in range(3)
+        if copy[..., c].std() >= FLAT_LEVELS and template[..., c].std() >= FLAT_LEVELS
+    ]
+    if not correlations or min(correlations) < MIN_CORRELATION:
+        return None
+    matrix = np.array([[original.width / image.width, 0, 0], [0, original.height / image.height, 0]], np.float64)
+    corners = np.array([[box[0], box[1]], [box[0] + box[2], box[1] + box[3]]], np.float32)
+    return Alignment(matrix=matrix, inliers=0, matches=0, query_points=corners, correlation=min(correlations))
 
 
 def _part_keypoints(image: DecodedImage, box: Box, mirrored: bool) -> Keypoints:
