@@ -66,6 +66,10 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="Seed for the choice of held-out photos and edit strengths.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Write every variant and its outcome here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object with every figure.")] = False,
+    groups: Annotated[
+        str | None,
+        typer.Option(help="Only these groups, comma-separated (e.g. composite,paste,same_scene_real); default all."),
+    ] = None,
     pad: Annotated[int, typer.Option(min=0, help="Check among this many padding originals too (see bench-scale).")] = 0,
     pad_donors: Annotated[
         list[Path] | None,
@@ -82,8 +86,15 @@ def evaluate(
     if pad and not pad_donors:
         fail("--pad needs --pad-donors: photographs apart from the originals to draw the padding from")
     try:
+        chosen = [g.strip() for g in groups.split(",") if g.strip()] if groups else None
         result = run_eval(
-            originals, seed=seed, out_dir=out, progress=eval_progress(as_json), pad=pad, pad_donors=pad_donors
+            originals,
+            seed=seed,
+            out_dir=out,
+            progress=eval_progress(as_json),
+            groups=chosen,
+            pad=pad,
+            pad_donors=pad_donors,
         )
     except ProvenanceError as exc:
         fail(str(exc))
@@ -179,6 +190,14 @@ def print_eval(result: EvalResult) -> None:
         f"related with the right original: {related} of {pairs}.",
         highlight=False,
     )
+    named, composites = summary["composites_both_named"]
+    if composites:
+        right, _ = summary["composites_right_and_both_named"]
+        out.print(
+            f"Composites with both originals named: {named} of {composites}; "
+            f"called composite with both named: {right} of {composites}.",
+            highlight=False,
+        )
     out.print(confusion_table("Confusion (rows: expected, columns: reported)", result.confusion()))
     real_pairs = result.confusion(SAME_SCENE_GROUP)
     if real_pairs:

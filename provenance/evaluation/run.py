@@ -14,7 +14,7 @@ import tempfile
 import time
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -40,6 +40,8 @@ ALTERED_GROUPS = ("paste", "copy_move", "inpaint", "text", "local_resized", "mul
 DISTRACTOR_GROUPS = ("distractor", "same_scene", same_scene.GROUP)
 DISTRACTOR_EDITS = ("resized", "crop", "mirror", "rotate", "screenshot")
 """Benign edits only: the forensic table counts indicators on distractors as false alarms."""
+GROUPS = (*BENIGN_GROUPS, *ALTERED_GROUPS, *DISTRACTOR_GROUPS)
+"""Every group `provenance eval --groups` can choose from."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class EvalResult:
         by_group: dict[str, list[Outcome]] = defaultdict(list)
         for outcome in self.outcomes:
             by_group[outcome.group].append(outcome)
-        order = [g for g in (*BENIGN_GROUPS, *ALTERED_GROUPS, *DISTRACTOR_GROUPS) if g in by_group]
+        order = [g for g in GROUPS if g in by_group]
         return [_summarise(group, by_group[group]) for group in order]
 
     def summary(self) -> dict:
@@ -75,6 +77,7 @@ class EvalResult:
         benign = [o for o in self.outcomes if o.group in BENIGN_GROUPS]
         distractors = [o for o in self.outcomes if o.group == "distractor"]
         real_pairs = [o for o in self.outcomes if o.group == same_scene.GROUP]
+        composites = [o for o in self.outcomes if o.expected_verdict == "composite"]
         ious = [o.iou for o in self.outcomes if o.iou is not None]
         times = [o.milliseconds for o in self.outcomes]
         return {
@@ -90,6 +93,11 @@ class EvalResult:
             "real_pairs_related_right_original": [
                 sum(o.verdict == "related" and o.right_reference for o in real_pairs),
                 len(real_pairs),
+            ],
+            "composites_both_named": [sum(o.right_reference for o in composites), len(composites)],
+            "composites_right_and_both_named": [
+                sum(o.right_reference and o.verdict == "composite" for o in composites),
+                len(composites),
             ],
             "check_ms_p50": round(statistics.median(times), 1) if times else None,
             "check_ms_p90": round(float(np.percentile(times, 90)), 1) if times else None,
@@ -122,11 +130,18 @@ def run_eval(
     seed: int = 0,
     out_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    groups: Collection[str] | None = None,
     pad: int = 0,
     pad_donors: list[Path] | None = None,
 ) -> EvalResult:
-    """Every variant checked and scored; with `pad`, among that many padding originals
-    drawn from `pad_donors` (photographs apart from the originals under test)."""
+    """Every group's variants, or only those of `groups` (the library is the same either
+    way, and each variant is made from its own seed, so a group's variants do not change);
+    with `pad`, checked among that many padding originals drawn from `pad_donors`
+    (photographs apart from the originals under test)."""
+    unknown = set(groups or ()) - set(GROUPS)
+    if unknown:
+        raise ProvenanceError(f"unknown groups {', '.join(sorted(unknown))}; choose among {', '.join(GROUPS)}")
+    chosen = set(groups or GROUPS)
     files = list(iter_files([originals_dir]))
     if len(files) < 4:
         raise ProvenanceError(f"{originals_dir} holds {len(files)} images; the evaluation needs at least 4")
@@ -153,8 +168,9 @@ def run_eval(
                 view = PaddedLibrary(library, real_ids, padding_donors, pad, seed)
             in_library = [p for p in files if p in names]
             donors = [files[i] for i in sorted(held_out)]
-            planned = list(_plan(in_library, donors, names, rng))
-            planned += [partial(_made, variant) for variant in same_scene.second_exposures(pairs, names)]
+            planned = list(_plan(in_library, donors, names, rng, chosen))
+            if same_scene.GROUP in chosen:
+                planned += [partial(_made, variant) for variant in same_scene.second_exposures(pairs, names)]
             for done, make in enumerate(planned, start=1):
                 variant = make()
                 result.outcomes.append(score(view, variant))
@@ -169,7 +185,11 @@ def run_eval(
 
 
 def _plan(
-    in_library: list[str], donors: list[str], names: dict[str, str], rng: np.random.Generator
+    in_library: list[str],
+    donors: list[str],
+    names: dict[str, str],
+    rng: np.random.Generator,
+    groups: Collection[str] = GROUPS,
 ) -> Iterator[Callable[[], v.Variant]]:
     """Makers of variants, called one at a time so only one picture is in memory."""
     for position, path in enumerate(in_library):
@@ -178,11 +198,13 @@ def _plan(
         partner = in_library[(position + 1) % len(in_library)]
         seed = int(rng.integers(1 << 31))
         for spec in _variant_specs(original_id, names[partner]):
-            yield partial(_make, spec, path, donor, partner, seed)
+            if spec[0] in groups:
+                yield partial(_make, spec, path, donor, partner, seed)
     for donor in donors:
         seed = int(rng.integers(1 << 31))
         for kind in DISTRACTOR_EDITS:
-            yield partial(distractor, donor, seed, kind)
+            if "distractor" in groups:
+                yield partial(distractor, donor, seed, kind)
 
 
 def _variant_specs(original_id: str, partner_id: str) -> list[tuple]:
