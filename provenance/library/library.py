@@ -5,9 +5,11 @@ the decoded-original cache and ingest, each in its own module. It is also the
 from __future__ import annotations
 
 import builtins
+import hashlib
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -40,7 +42,7 @@ class Library:
         self.sessions = open_database(settings.resolved_database_url, settings.migrate_on_start)
         self.blobs = open_blobs(settings, "originals")
         self.references = References(self.sessions)
-        self.indexes = OriginalsIndex(self.sessions, settings.home / "indexes")
+        self.indexes = OriginalsIndex(self.sessions, _index_folder(settings))
         stored_working = open_blobs(settings, "working")
         self._working_copies = WorkingCopies(self.blobs, settings.decode_limits, stored_working)
         self.previews = Previews(open_blobs(settings, "previews"))
@@ -154,3 +156,10 @@ class Library:
 
     def feature_votes(self, descriptors: np.ndarray, limit: int, min_votes: int) -> builtins.list[tuple[int, int]]:
         return self.indexes.feature_votes(descriptors, limit, min_votes)
+
+
+def _index_folder(settings: Settings) -> Path:
+    """Where this process saves its feature index: in the home, one folder per database
+    (a home pointed at another database must never open the first one's index)."""
+    database = hashlib.sha256(settings.resolved_database_url.encode()).hexdigest()[:16]
+    return settings.home / "indexes" / database

@@ -139,18 +139,25 @@ class OriginalsIndex:
             return {rid: Keypoints.from_bytes(value) for rid, value in rows}
 
     def save_features(self) -> Path | None:
-        """Save the feature index with the generation it reflects; older saves are removed."""
+        """Save the feature index with the generation it reflects; older saves are removed.
+        A home that cannot take it (read-only, full) only costs the next process a rebuild."""
         if self._folder is None:
             return None
         with self._lock:
             index, generation = self.features(), self._feature_generation
             final = self._folder / f"{SAVED_PREFIX}{generation:012d}"
-            if not final.exists():
-                partial = self._folder / f".{final.name}.{threading.get_ident()}.partial"
+            partial = self._folder / f".{final.name}.{threading.get_ident()}.partial"
+            try:
+                if not final.exists():
+                    shutil.rmtree(partial, ignore_errors=True)
+                    index.save(partial)
+                    partial.rename(final)
+            except (OSError, RuntimeError) as exc:
+                log.warning("could not save the feature index in %s: %s", self._folder, exc)
                 shutil.rmtree(partial, ignore_errors=True)
-                index.save(partial)
-                partial.rename(final)
-            self._unsaved = 0
+                return None
+            finally:
+                self._unsaved = 0
         for older in self._folder.glob(f"{SAVED_PREFIX}*"):
             if older.name < final.name:
                 shutil.rmtree(older, ignore_errors=True)

@@ -136,7 +136,7 @@ def test_another_process_opens_the_saved_index_and_applies_the_changes_since(
     monkeypatch.setattr(search, "SAVE_FROM", 1)
     dune = library.ingest((ORIGINALS / "Dune.jpg").read_bytes(), "Dune.jpg").reference
     library.indexes.features()
-    saved = list((library.settings.home / "indexes").glob("features-*"))
+    saved = list((library.settings.home / "indexes").glob("*/features-*"))
     assert [p.name for p in saved] == ["features-000000000001"], "saved with the generation it reflects"
 
     wood = library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg").reference
@@ -155,3 +155,14 @@ def test_another_process_opens_the_saved_index_and_applies_the_changes_since(
         assert server.feature_votes(dune_copy, 4, 12)[0][0] == again.id
     finally:
         server.close()
+
+
+def test_a_home_that_cannot_take_the_saved_index_only_costs_a_rebuild(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "SAVE_FROM", 1)
+    (library.settings.home / "indexes").write_text("not a folder")
+    wood = library.ingest((ORIGINALS / "Wood.jpg").read_bytes(), "Wood.jpg").reference
+    copy = _crop(ORIGINALS / "Wood.jpg", (0.1, 0.1, 0.8, 0.9)).descriptors
+    assert library.feature_votes(copy, 4, 12)[0][0] == wood.id
+    assert library.indexes.save_features() is None
