@@ -11,14 +11,19 @@ import typer
 from rich.table import Table
 
 from cli.output import EXIT_PARTIAL, err, out
+from hashes import ImageError
+from provenance.errors import ProvenanceError
 from provenance.evaluation.scale_bench import run_scale_bench
 from provenance.folders import iter_files
 
 
 def bench_scale(
-    queries: Annotated[Path, typer.Argument(help="Folder of photographs to query with (their crops, mirrors...).")],
+    queries: Annotated[
+        Path, typer.Argument(exists=True, help="Folder of photographs to query with (their crops, mirrors...).")
+    ],
     donors: Annotated[
-        list[Path], typer.Option(help="Folders of other photographs the padding is drawn from (repeatable).")
+        list[Path],
+        typer.Option(exists=True, help="Folders of other photographs the padding is drawn from (repeatable)."),
     ],
     references: Annotated[int, typer.Option(min=1, help="Padding originals.")] = 1_000_000,
     seed: Annotated[int, typer.Option(help="Seed for padding and edits.")] = 0,
@@ -34,8 +39,12 @@ def bench_scale(
         err.print("Both folders must hold photographs.", highlight=False)
         raise typer.Exit(2)
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(dir=workdir) as folder:
-        figures, outcomes = run_scale_bench(query_files, donor_files, references, Path(folder), seed)
+    try:
+        with tempfile.TemporaryDirectory(dir=workdir) as folder:
+            figures, outcomes = run_scale_bench(query_files, donor_files, references, Path(folder), seed)
+    except (ProvenanceError, ImageError) as exc:
+        err.print(f"bench-scale: {exc}", highlight=False)
+        raise typer.Exit(2) from exc
     found = sum(ok for _, ok in outcomes)
     title = (
         f"{references:,} padding originals + {len(query_files)} real; load average "

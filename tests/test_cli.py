@@ -207,3 +207,19 @@ def test_an_internal_failure_is_that_input_s_error_line() -> None:
 
     report = checked(broken, "odd.png", None, Claims())
     assert report.error.code == "internal_error" and "boom" in report.error.message  # type: ignore[union-attr]
+
+
+def test_bench_scale_prints_its_figures_and_refuses_donors_without_pictures(tmp_path: Path) -> None:
+    donors = Path(__file__).parent / "fixtures" / "same_scene"
+    result = run(tmp_path, "bench-scale", str(ORIGINALS), "--donors", str(donors), "--references", "200")
+    assert result.returncode == 0, result.stderr
+    for figure in ("one ingest's feature index update", "feature look-up (shortlist + re-rank), p50"):
+        assert figure in result.stdout
+    found = next(line for line in result.stdout.splitlines() if "real queries whose original is a candidate" in line)
+    assert "24 of 24" in found
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("no pictures here")
+    refused = run(tmp_path, "bench-scale", str(ORIGINALS), "--donors", str(empty), "--references", "10")
+    assert refused.returncode == 2
+    assert "Traceback" not in refused.stderr

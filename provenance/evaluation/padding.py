@@ -23,6 +23,7 @@ from PIL import Image
 
 from hashes import ALGORITHMS, DecodedImage, Fingerprints, ImageError, Keypoints, fingerprint
 from provenance.check.library_view import Original
+from provenance.errors import InvalidInput
 from provenance.evaluation.variants import crop_fraction, encode, resized
 from provenance.library.index import FeatureIndex, HammingIndex
 from provenance.library.index.features import INDEXED
@@ -123,7 +124,7 @@ def donor_crops(files: list[Path], features: FeatureIndex, rng: np.random.Genera
             if len(prints.keypoints) >= INDEXED:
                 crops.append(DonorCrop(prints, features.lists_of(prints.keypoints.descriptors)))
     if len(crops) < DONOR_CROPS_PER_ORIGINAL:
-        raise ValueError("the donor photographs gave too few crops with keypoints")
+        raise InvalidInput("the donor photographs gave too few crops with keypoints (give other folders)")
     return crops
 
 
