@@ -86,7 +86,7 @@ def run_scale_bench(
     del features
     started = time.perf_counter()
     features = FeatureIndex.load(saved, full_descriptors)
-    figures.append(Figure("new process: open the saved feature index", time.perf_counter() - started, "s"))
+    figures.append(Figure("open the saved feature index (as a new process does)", time.perf_counter() - started, "s"))
     shutil.rmtree(saved)
 
     queries = _queries(query_files, real, rng)
