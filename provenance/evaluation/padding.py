@@ -34,7 +34,7 @@ from provenance.metadata.c2pa import ContentCredentials
 CROPS_PER_DONOR = 12
 MAX_DONOR_CROPS = 400
 """Each keeps its working copy (a padding original that a check aligns needs pixels)."""
-KEYPOINTS = 1000
+POINTS_EACH = 1000
 """Keypoints of a padding original, as many as an ingest keeps."""
 DONOR_CROPS_PER_ORIGINAL = 3
 FLIPPED_BITS = {256: 24, 64: 6}
@@ -60,13 +60,13 @@ class Padding:
         self.seed = seed
 
     def keypoints(self, reference_id: int) -> tuple[Keypoints, np.ndarray]:
-        """(keypoints, their descriptors' lists): KEYPOINTS drawn from the donor crops, shuffled."""
+        """(keypoints, their descriptors' lists): POINTS_EACH drawn from the donor crops, shuffled."""
         rng, donors = self._donors(reference_id)
         crops = [self.crops[d] for d in donors]
         points = np.concatenate([c.fingerprints.keypoints.points for c in crops])
         descriptors = np.concatenate([c.fingerprints.keypoints.descriptors for c in crops])
         lists = np.concatenate([c.lists for c in crops])
-        chosen = rng.permutation(len(points))[:KEYPOINTS]
+        chosen = rng.permutation(len(points))[:POINTS_EACH]
         return Keypoints(points[chosen], descriptors[chosen]), lists[chosen]
 
     def hashes(self, reference_id: int) -> dict[str, bytes]:

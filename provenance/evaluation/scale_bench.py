@@ -25,16 +25,10 @@ from PIL import Image
 
 from hashes import ALGORITHMS, SEARCHED, Fingerprints, fingerprint
 from provenance.check.candidates import CANDIDATE_LIMIT, FEATURE_CANDIDATE_LIMIT, MIN_VOTES, hash_variants
+from provenance.evaluation.hash_bench import Timing
 from provenance.evaluation.padding import Padding, donor_crops
 from provenance.evaluation.variants import add_borders, composite, crop_fraction, encode, resized
 from provenance.library.index import FeatureIndex, HammingIndex
-
-
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    value: float
-    unit: str
 
 
 @dataclass(frozen=True)
@@ -46,10 +40,10 @@ class Query:
 
 def run_scale_bench(
     query_files: list[Path], donor_files: list[Path], size: int, workdir: Path, seed: int = 0
-) -> tuple[list[Figure], list[tuple[str, bool]]]:
+) -> tuple[list[Timing], list[tuple[str, bool]]]:
     """Figures at `size` padding originals, and (query, found) for each real query."""
     rng = np.random.default_rng(seed)
-    figures: list[Figure] = []
+    figures: list[Timing] = []
     real: dict[int, Fingerprints] = {}
     padding: Padding | None = None
 
@@ -63,7 +57,7 @@ def run_scale_bench(
 
     started = time.perf_counter()
     padding.fill(features, hashes, size)
-    figures.append(Figure(f"pad {size:,} originals into the indexes", time.perf_counter() - started, "s"))
+    figures.append(Timing(f"pad {size:,} originals into the indexes", time.perf_counter() - started, "s"))
 
     for number, path in enumerate(query_files, start=1):
         real[number] = fingerprint(path.read_bytes())
@@ -71,22 +65,22 @@ def run_scale_bench(
             index.add(number, real[number].hashes[name])
         started = time.perf_counter()
         features.add(number, real[number].keypoints)
-    figures.append(Figure("one ingest's feature index update", 1000 * (time.perf_counter() - started), "ms"))
+    figures.append(Timing("one ingest's feature index update", 1000 * (time.perf_counter() - started), "ms"))
     started = time.perf_counter()
     features.remove_many([len(real)])
-    figures.append(Figure("one delete's feature index update", 1000 * (time.perf_counter() - started), "ms"))
+    figures.append(Timing("one delete's feature index update", 1000 * (time.perf_counter() - started), "ms"))
     features.add(len(real), real[len(real)].keypoints)
-    figures.append(Figure("peak RSS after padding", _peak_rss_gb(), "GB"))
+    figures.append(Timing("peak RSS after padding", _peak_rss_gb(), "GB"))
 
     saved = workdir / "features"
     started = time.perf_counter()
     features.save(saved)
-    figures.append(Figure("save the feature index", time.perf_counter() - started, "s"))
-    figures.append(Figure("feature index on disk", _size_gb(saved), "GB"))
+    figures.append(Timing("save the feature index", time.perf_counter() - started, "s"))
+    figures.append(Timing("feature index on disk", _size_gb(saved), "GB"))
     del features
     started = time.perf_counter()
     features = FeatureIndex.load(saved, full_descriptors)
-    figures.append(Figure("open the saved feature index (as a new process does)", time.perf_counter() - started, "s"))
+    figures.append(Timing("open the saved feature index (as a new process does)", time.perf_counter() - started, "s"))
     shutil.rmtree(saved)
 
     queries = _queries(query_files, real, rng)
@@ -109,7 +103,7 @@ def run_scale_bench(
         outcomes.append((query.name, query.original_id in by_hash or query.original_id in [r for r, _ in votes]))
     figures += _percentiles("hash look-up, every rotation and mirror in every searched hash", hash_ms)
     figures += _percentiles("feature look-up (shortlist + re-rank)", feature_ms)
-    figures.append(Figure("peak RSS", _peak_rss_gb(), "GB"))
+    figures.append(Timing("peak RSS", _peak_rss_gb(), "GB"))
     return figures, outcomes
 
 
@@ -135,10 +129,10 @@ def _queries(files: list[Path], real: dict[int, Fingerprints], rng: np.random.Ge
     return queries
 
 
-def _percentiles(name: str, values: list[float]) -> list[Figure]:
+def _percentiles(name: str, values: list[float]) -> list[Timing]:
     ordered = sorted(values)
     p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-    return [Figure(f"{name}, p50", statistics.median(values), "ms"), Figure(f"{name}, p99", p99, "ms")]
+    return [Timing(f"{name}, p50", statistics.median(values), "ms"), Timing(f"{name}, p99", p99, "ms")]
 
 
 def _peak_rss_gb() -> float:

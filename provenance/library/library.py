@@ -42,7 +42,7 @@ class Library:
         self.sessions = open_database(settings.resolved_database_url, settings.migrate_on_start)
         self.blobs = open_blobs(settings, "originals")
         self.references = References(self.sessions)
-        self.indexes = OriginalsIndex(self.sessions, _index_folder(settings))
+        self.indexes = OriginalsIndex(self.sessions, self.references, _index_folder(settings))
         stored_working = open_blobs(settings, "working")
         self._working_copies = WorkingCopies(self.blobs, settings.decode_limits, stored_working)
         self.previews = Previews(open_blobs(settings, "previews"))

@@ -3,6 +3,8 @@ was kept of them at ingest (keypoints, Content Credentials)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Select
@@ -48,6 +50,16 @@ class References:
         if value is None:
             raise NotFound(f"no keypoints for reference {reference_id}")
         return Keypoints.from_bytes(value.value)
+
+    def keypoints_of(self, reference_ids: Sequence[int]) -> dict[int, Keypoints]:
+        """The keypoints of several originals in one query (those that have them)."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Fingerprint.reference_id, Fingerprint.value).where(
+                    Fingerprint.algorithm == KEYPOINTS, Fingerprint.reference_id.in_(list(reference_ids))
+                )
+            )
+            return {rid: Keypoints.from_bytes(value) for rid, value in rows}
 
     def hash_quality(self, reference_id: int) -> int | None:
         """PDQ's quality of the original as ingested; None for originals ingested before it

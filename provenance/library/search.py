@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hashes import ALGORITHMS, KEYPOINTS, Keypoints
 from provenance.library.index import FeatureIndex, HammingIndex
+from provenance.library.references import References
 from provenance.store import Fingerprint, changes
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,9 @@ SAVED_PREFIX = "features-"
 
 
 class OriginalsIndex:
-    def __init__(self, sessions: sessionmaker[Session], folder: Path | None = None) -> None:
+    def __init__(self, sessions: sessionmaker[Session], references: References, folder: Path | None = None) -> None:
         self._sessions = sessions
+        self._references = references
         self._folder = folder
         self._hashes: dict[str, HammingIndex] | None = None
         self._features: FeatureIndex | None = None
@@ -127,16 +129,7 @@ class OriginalsIndex:
 
     def full_descriptors(self, reference_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Every stored descriptor of some originals (stage 2 of a feature look-up)."""
-        return {rid: keypoints.descriptors for rid, keypoints in self._keypoints(reference_ids).items()}
-
-    def _keypoints(self, reference_ids: Sequence[int]) -> dict[int, Keypoints]:
-        with self._sessions() as session:
-            rows = session.execute(
-                select(Fingerprint.reference_id, Fingerprint.value).where(
-                    Fingerprint.algorithm == KEYPOINTS, Fingerprint.reference_id.in_(list(reference_ids))
-                )
-            )
-            return {rid: Keypoints.from_bytes(value) for rid, value in rows}
+        return {rid: keypoints.descriptors for rid, keypoints in self._references.keypoints_of(reference_ids).items()}
 
     def save_features(self) -> Path | None:
         """Save the feature index with the generation it reflects; older saves are removed.
@@ -207,7 +200,7 @@ class OriginalsIndex:
     def _apply_features(self, index: FeatureIndex, news: changes.Changes) -> None:
         index.remove_many(news.removed)
         if news.added:
-            index.add_many(list(self._keypoints(news.added).items()))
+            index.add_many(list(self._references.keypoints_of(news.added).items()))
         self._feature_generation = max(self._feature_generation, news.generation)
         self._unsaved += len(news.added) + len(news.removed)
         if self._unsaved >= SAVE_EVERY and self._features is index:

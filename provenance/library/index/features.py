@@ -74,10 +74,10 @@ class FeatureIndex:
 
     def add_many(self, entries: Sequence[tuple[int, Keypoints]]) -> None:
         """Originals' INDEXED most telling descriptors (one faiss add for all of them)."""
+        # One removal for every original indexed already: each removal scans every list.
+        self.remove_many([reference_id for reference_id, _ in entries if reference_id in self._ids])
         blocks, owners = [], []
         for reference_id, keypoints in entries:
-            if reference_id in self._ids:
-                self.remove_many([reference_id])
             first = keypoints.descriptors[spread_over_grid(keypoints.points, INDEXED)]
             if len(first):
                 blocks.append(first)
